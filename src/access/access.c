@@ -1,0 +1,299 @@
+/*
+ * access.c — the TLP and audience rules, API keys and the audit chain.
+ *
+ * The rules, from the node issue and TLP 2.0 (FIRST): an unmarked object is AMBER; CLEAR
+ * may sit in any collection, GREEN in community or explicit-list collections, AMBER,
+ * AMBER+STRICT and RED only in explicit-list collections; an AMBER-or-above object may be
+ * placed in a further collection only by the organisation that first submitted it; a
+ * `sync` key never receives RED. Readers outside a collection's audience get 404, as if
+ * it did not exist.
+ */
+#include "access/access.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+static enum stix_tlp effective_tlp(enum stix_tlp t)
+{
+    return t == STIX_TLP_UNMARKED ? STIX_TLP_AMBER : t;
+}
+
+static bool can_see_collection(const struct access_subject *who, const struct access_collection *c)
+{
+    switch (c->audience) {
+    case STORE_AUD_PUBLIC:
+        return true;
+    case STORE_AUD_COMMUNITY:
+        return who->authenticated;
+    case STORE_AUD_LIST:
+        return who->authenticated && c->org_in_audience;
+    }
+    return false;
+}
+
+/* May an object of this TLP sit in a collection with this audience at all? */
+static bool tlp_fits(enum stix_tlp tlp, enum store_audience aud)
+{
+    switch (effective_tlp(tlp)) {
+    case STIX_TLP_CLEAR:
+        return true;
+    case STIX_TLP_GREEN:
+        return aud != STORE_AUD_PUBLIC;
+    default:
+        return aud == STORE_AUD_LIST;
+    }
+}
+
+static struct access_decision verdict(enum access_verdict v, const char *rule)
+{
+    struct access_decision d = {v, rule};
+    return d;
+}
+
+struct access_decision access_decide(const struct access_subject *who, enum access_action what,
+                                     const struct access_collection *coll,
+                                     const struct access_object *obj)
+{
+    bool visible = can_see_collection(who, coll);
+    if (!visible) {
+        if (!who->authenticated) {
+            return verdict(ACCESS_DENY_UNAUTHENTICATED, "this collection needs an API key");
+        }
+        return verdict(ACCESS_DENY_HIDDEN, "the organisation is outside the collection's audience");
+    }
+    if (what == ACCESS_READ_COLLECTION) {
+        return verdict(ACCESS_ALLOW, "collection visible to the organisation");
+    }
+    enum stix_tlp tlp = effective_tlp(obj->tlp);
+    if (what == ACCESS_READ_OBJECT) {
+        if (!tlp_fits(tlp, coll->audience)) {
+            return verdict(ACCESS_DENY_FORBIDDEN, "the object's TLP does not allow this audience");
+        }
+        if (tlp == STIX_TLP_RED && who->authenticated && who->role == STORE_ROLE_SYNC) {
+            return verdict(ACCESS_DENY_FORBIDDEN, "TLP:RED never leaves the node by sync");
+        }
+        return verdict(ACCESS_ALLOW, "object readable by the collection's audience");
+    }
+    if (!who->authenticated) {
+        return verdict(ACCESS_DENY_UNAUTHENTICATED, "writing needs an API key");
+    }
+    bool admin = who->role == STORE_ROLE_ADMIN;
+    if (who->role == STORE_ROLE_READER) {
+        return verdict(ACCESS_DENY_FORBIDDEN, "a reader key cannot change collections");
+    }
+    if (what == ACCESS_DELETE_OBJECT) {
+        if (admin) {
+            return verdict(ACCESS_ALLOW, "admins may delete");
+        }
+        if (!coll->org_can_write) {
+            return verdict(ACCESS_DENY_FORBIDDEN, "the organisation may not write to this collection");
+        }
+        if (obj->origin_org != who->org_id) {
+            return verdict(ACCESS_DENY_FORBIDDEN,
+                           "only the organisation that originated the object may delete it");
+        }
+        return verdict(ACCESS_ALLOW, "originator with write access");
+    }
+    /* ACCESS_WRITE_OBJECT */
+    if (!coll->org_can_write && !admin) {
+        return verdict(ACCESS_DENY_FORBIDDEN, "the organisation may not write to this collection");
+    }
+    if (!tlp_fits(tlp, coll->audience)) {
+        if (tlp == STIX_TLP_GREEN) {
+            return verdict(ACCESS_DENY_FORBIDDEN,
+                           "TLP rule: TLP:GREEN may not be placed in a public collection");
+        }
+        return verdict(ACCESS_DENY_FORBIDDEN,
+                       "TLP rule: TLP:AMBER, AMBER+STRICT, RED and unmarked objects may only be "
+                       "placed in collections with an explicit audience");
+    }
+    if (tlp >= STIX_TLP_AMBER && !obj->in_collection && obj->origin_org != 0 &&
+        obj->origin_org != who->org_id) {
+        return verdict(ACCESS_DENY_FORBIDDEN,
+                       "TLP rule: only the organisation that first submitted an AMBER, "
+                       "AMBER+STRICT or RED object may place it in a further collection");
+    }
+    return verdict(ACCESS_ALLOW, "write granted");
+}
+
+unsigned access_read_mask(const struct access_subject *who, const struct access_collection *coll)
+{
+    unsigned mask = 0;
+    for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
+        struct access_object o = {(enum stix_tlp)t, 0, true};
+        if (access_decide(who, ACCESS_READ_OBJECT, coll, &o).verdict == ACCESS_ALLOW) {
+            mask |= 1u << t;
+        }
+    }
+    return mask;
+}
+
+int access_collection_facts(struct store *s, const struct access_subject *who,
+                            const struct store_collection *c, struct access_collection *out,
+                            struct err *err)
+{
+    out->audience = c->audience;
+    out->org_in_audience = false;
+    out->org_can_write = false;
+    if (!who->authenticated) {
+        return 0;
+    }
+    int r = store_collection_has(s, c->id, who->org_id, false, err);
+    int w = store_collection_has(s, c->id, who->org_id, true, err);
+    if (r < 0 || w < 0) {
+        return -1;
+    }
+    out->org_in_audience = r == 1;
+    out->org_can_write = w == 1;
+    return 0;
+}
+
+/* ---- keys ------------------------------------------------------------------------------ */
+
+static void key_hash(const unsigned char pepper[ACCESS_PEPPER_BYTES], const char *secret,
+                     unsigned char out[32])
+{
+    crypto_generichash(out, 32, (const unsigned char *)secret, strlen(secret), pepper,
+                       ACCESS_PEPPER_BYTES);
+}
+
+int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES],
+                   int64_t org_id, enum store_role role, ts_us expires,
+                   char id[STORE_KEY_ID_MAX], char secret[ACCESS_SECRET_HEX + 1], struct err *err)
+{
+    unsigned char idb[9], sb[32];
+    randombytes_buf(idb, sizeof(idb));
+    randombytes_buf(sb, sizeof(sb));
+    char idhex[19];
+    hex_encode(idb, sizeof(idb), idhex);
+    snprintf(id, STORE_KEY_ID_MAX, "k%s", idhex);
+    hex_encode(sb, sizeof(sb), secret);
+    sodium_memzero(sb, sizeof(sb));
+    struct store_key k = {.org_id = org_id, .role = role, .created = ts_now(),
+                          .expires = expires};
+    str_copy(k.id, sizeof(k.id), id);
+    key_hash(pepper, secret, k.hash);
+    return store_key_add(s, &k, err);
+}
+
+int access_authenticate(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES],
+                        const char *key_id, const char *secret, struct access_subject *who,
+                        struct err *err)
+{
+    struct store_key k;
+    memset(who, 0, sizeof(*who));
+    if (strlen(key_id) >= STORE_KEY_ID_MAX) {
+        err_set(err, "unknown key id");
+        return 1;
+    }
+    int rc = store_key_get(s, key_id, &k, err);
+    if (rc < 0) {
+        return -1;
+    }
+    unsigned char h[32];
+    key_hash(pepper, secret, h);
+    if (rc == 1) {
+        err_set(err, "unknown key id");
+        return 1;
+    }
+    if (sodium_memcmp(h, k.hash, 32) != 0) {
+        err_set(err, "wrong secret");
+        return 1;
+    }
+    if (k.revoked) {
+        err_set(err, "key revoked");
+        return 1;
+    }
+    if (k.expires != 0 && k.expires <= ts_now()) {
+        err_set(err, "key expired");
+        return 1;
+    }
+    who->authenticated = true;
+    who->org_id = k.org_id;
+    who->role = k.role;
+    str_copy(who->key_id, sizeof(who->key_id), k.id);
+    return 0;
+}
+
+/* ---- audit ------------------------------------------------------------------------------ */
+
+static void audit_hash(const struct store_audit_row *r, unsigned char out[32])
+{
+    crypto_hash_sha256_state st;
+    unsigned char num[16];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, r->prev, 32);
+    for (int i = 0; i < 8; i++) {
+        num[i] = (unsigned char)((uint64_t)r->seq >> (56 - 8 * i));
+        num[8 + i] = (unsigned char)((uint64_t)r->at >> (56 - 8 * i));
+    }
+    crypto_hash_sha256_update(&st, num, sizeof(num));
+    /* Fields are NUL-separated so that moving bytes between them changes the hash. */
+    crypto_hash_sha256_update(&st, (const unsigned char *)r->actor, strlen(r->actor) + 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)r->action, strlen(r->action) + 1);
+    crypto_hash_sha256_update(&st, (const unsigned char *)r->detail, strlen(r->detail) + 1);
+    crypto_hash_sha256_final(&st, out);
+}
+
+int access_audit(struct store *s, const char *actor, const char *action, const char *detail,
+                 struct err *err)
+{
+    unsigned char prev[32], hash[32];
+    int64_t seq;
+    if (store_audit_tail(s, prev, &seq, err) != 0) {
+        return -1;
+    }
+    struct store_audit_row r = {seq + 1, ts_now(), actor, action, detail, prev, NULL};
+    audit_hash(&r, hash);
+    r.hash = hash;
+    return store_audit_append(s, &r, err);
+}
+
+struct verify_ctx {
+    unsigned char prev[32];
+    int64_t expect_seq;
+    int64_t bad_seq;
+    int64_t rows;
+    struct err *err;
+};
+
+static int verify_row(void *ctx, const struct store_audit_row *r)
+{
+    struct verify_ctx *v = ctx;
+    unsigned char h[32];
+    if (r->seq != v->expect_seq) {
+        v->bad_seq = r->seq;
+        err_set(v->err, "row %lld follows row %lld: rows between them were removed",
+                (long long)r->seq, (long long)(v->expect_seq - 1));
+        return 1;
+    }
+    if (memcmp(r->prev, v->prev, 32) != 0) {
+        v->bad_seq = r->seq;
+        err_set(v->err, "row %lld does not chain to the row before it", (long long)r->seq);
+        return 1;
+    }
+    audit_hash(r, h);
+    if (memcmp(h, r->hash, 32) != 0) {
+        v->bad_seq = r->seq;
+        err_set(v->err, "row %lld was altered (its hash does not match its contents)",
+                (long long)r->seq);
+        return 1;
+    }
+    memcpy(v->prev, r->hash, 32);
+    v->expect_seq++;
+    v->rows++;
+    return 0;
+}
+
+int access_audit_verify(struct store *s, int64_t *rows, int64_t *bad_seq, struct err *err)
+{
+    struct verify_ctx v = {.expect_seq = 1, .err = err};
+    memset(v.prev, 0, 32);
+    if (store_audit_walk(s, verify_row, &v, err) != 0) {
+        return -1;
+    }
+    *rows = v.rows;
+    *bad_seq = v.bad_seq;
+    return v.bad_seq != 0 ? 1 : 0;
+}

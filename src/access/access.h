@@ -1,0 +1,98 @@
+/*
+ * access — who may do what. One decision function, access_decide(), answers every
+ * question of the form "may this key do this to this object in this collection", for
+ * TAXII reads and writes today and for federation later. Also here: API keys (random
+ * 256-bit secrets, stored only as a keyed BLAKE2b hash) and the hash-chained audit log.
+ */
+#ifndef CERTMESH_ACCESS_H
+#define CERTMESH_ACCESS_H
+
+#include "base/base.h"
+#include "stix/stix.h"
+#include "store/store.h"
+
+#define ACCESS_PEPPER_BYTES 32
+#define ACCESS_SECRET_HEX 64
+
+/* Who is asking. An unauthenticated subject has org_id 0. */
+struct access_subject {
+    bool authenticated;
+    int64_t org_id;
+    enum store_role role;
+    char key_id[STORE_KEY_ID_MAX];
+};
+
+enum access_action {
+    ACCESS_READ_COLLECTION, /* see that the collection exists, read its description */
+    ACCESS_READ_OBJECT,     /* see an object, a manifest entry, a version or status entry */
+    ACCESS_WRITE_OBJECT,    /* place an object version into the collection */
+    ACCESS_DELETE_OBJECT,   /* remove an object from the collection */
+};
+
+/* What the decision needs to know of the collection, relative to the subject. */
+struct access_collection {
+    enum store_audience audience;
+    bool org_in_audience; /* subject's org is on the explicit audience list */
+    bool org_can_write;   /* subject's org has a write grant */
+};
+
+/* What the decision needs to know of the object (ignored for ACCESS_READ_COLLECTION). */
+struct access_object {
+    enum stix_tlp tlp;       /* as marked; UNMARKED is treated as AMBER */
+    int64_t origin_org;      /* first submitter on this node, 0 if new */
+    bool in_collection;      /* some version is already in this collection */
+};
+
+enum access_verdict {
+    ACCESS_ALLOW = 0,
+    ACCESS_DENY_UNAUTHENTICATED, /* 401: a key is needed */
+    ACCESS_DENY_HIDDEN,          /* 404: the subject may not know the collection exists */
+    ACCESS_DENY_FORBIDDEN,       /* 403: known, but not allowed */
+};
+
+struct access_decision {
+    enum access_verdict verdict;
+    const char *rule; /* why, for a person; static text */
+};
+
+/* The one decision. Pure: no I/O, no allocation; safe from any thread. */
+struct access_decision access_decide(const struct access_subject *who, enum access_action what,
+                                     const struct access_collection *coll,
+                                     const struct access_object *obj);
+
+/* The TLP levels `who` may read in `coll`, as a bit mask (1 << enum stix_tlp), derived by
+ * asking access_decide about each level — so bulk queries follow the same rule. */
+unsigned access_read_mask(const struct access_subject *who, const struct access_collection *coll);
+
+/* Builds the collection facts for who (two grant lookups for an authenticated subject). */
+int access_collection_facts(struct store *s, const struct access_subject *who,
+                            const struct store_collection *c, struct access_collection *out,
+                            struct err *err);
+
+/* ---- keys ---------------------------------------------------------------------------- */
+
+/* Creates a key for org with role; writes its id and the 64-hex-digit secret, which is
+ * shown once and never stored. */
+int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES],
+                   int64_t org_id, enum store_role role, ts_us expires,
+                   char id[STORE_KEY_ID_MAX], char secret[ACCESS_SECRET_HEX + 1],
+                   struct err *err) BASE_WARN_UNUSED;
+
+/* Checks a presented key id and secret. 0: *who filled; 1: refused (unknown, revoked,
+ * expired or wrong secret; err says which, for the audit log, not for the client);
+ * -1: store error. The secret comparison is constant-time. */
+int access_authenticate(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES],
+                        const char *key_id, const char *secret, struct access_subject *who,
+                        struct err *err);
+
+/* ---- audit ----------------------------------------------------------------------------- */
+
+/* Appends a row whose hash covers the previous row's hash and this row's fields. Call it
+ * inside the transaction of the change it records when there is one. */
+int access_audit(struct store *s, const char *actor, const char *action, const char *detail,
+                 struct err *err) BASE_WARN_UNUSED;
+/* Walks the chain. 0 if intact (*rows = count); 1 if broken, with *bad_seq the first row
+ * that was altered, inserted or follows a removed one, and err saying what; -1 error. */
+int access_audit_verify(struct store *s, int64_t *rows, int64_t *bad_seq, struct err *err);
+
+#endif

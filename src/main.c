@@ -1,0 +1,52 @@
+/*
+ * main.c — `certmesh VERB ...`: dispatches to the verb's file in src/cmd/.
+ */
+#include "cmd/cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *what;
+} verbs[] = {
+    {"init", cmd_init, "create a node: database, signing key, TLS certificate"},
+    {"serve", cmd_serve, "serve TAXII 2.1 over HTTPS"},
+    {"org", cmd_org, "add and list organisations"},
+    {"key", cmd_key, "create, list and revoke API keys"},
+    {"collection", cmd_collection, "add, list and grant collections"},
+    {"import", cmd_import, "import a STIX bundle into a collection"},
+    {"export", cmd_export, "export a collection as a STIX bundle"},
+    {"audit", cmd_audit, "verify the audit chain"},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: certmesh VERB [options]   (certmesh VERB --help for details)\n\n", f);
+    for (size_t i = 0; i < BASE_ARRAY_LEN(verbs); i++) {
+        fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].what);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *lvl = getenv("CERTMESH_LOG");
+    if (lvl != NULL && strcmp(lvl, "debug") == 0) {
+        log_set_level(LOG_DEBUG);
+    }
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < BASE_ARRAY_LEN(verbs); i++) {
+        if (strcmp(argv[1], verbs[i].name) == 0) {
+            return verbs[i].fn(argc - 2, argv + 2);
+        }
+    }
+    fprintf(stderr, "certmesh: unknown verb '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,1006 @@
+/*
+ * sqlite.c — the embedded store. One object version is one row of `objects` (its JSON
+ * text plus indexed columns); its presence in a collection is one row of `entries`, keyed
+ * by (collection, date_added) so that TAXII paging is an index range scan. `is_first` and
+ * `is_last` are kept on entries so that match[version]=first|last needs no aggregate.
+ *
+ * date_added comes from a node clock: within a write transaction (which SQLite makes
+ * exclusive) each new entry gets max(now, previous + 1µs), and the clock row is written
+ * back at commit. Strictly increasing date_added makes `added_after` paging exact.
+ */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum stmt_id {
+    ST_CLOCK_GET,
+    ST_CLOCK_SET,
+    ST_OBJ_INSERT,
+    ST_OBJ_OID,
+    ST_ORIGIN_INSERT,
+    ST_ORIGIN_GET,
+    ST_ENTRY_EXISTS,
+    ST_ENTRY_ANY,
+    ST_ENTRY_RANGE,
+    ST_ENTRY_CLEAR_LAST,
+    ST_ENTRY_CLEAR_FIRST,
+    ST_ENTRY_INSERT,
+    ST_KEY_GET,
+    ST_COLL_HAS,
+    ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+    [ST_CLOCK_GET] = "SELECT last FROM clock",
+    [ST_CLOCK_SET] = "UPDATE clock SET last = ?1",
+    [ST_OBJ_INSERT] = "INSERT OR IGNORE INTO objects(stix_id, version, version_text, type, "
+                      "spec_version, tlp, created_by, json) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+    [ST_OBJ_OID] = "SELECT oid FROM objects WHERE stix_id = ?1 AND version = ?2",
+    [ST_ORIGIN_INSERT] = "INSERT OR IGNORE INTO origins(stix_id, org_id) VALUES (?1, ?2)",
+    [ST_ORIGIN_GET] = "SELECT org_id FROM origins WHERE stix_id = ?1",
+    [ST_ENTRY_EXISTS] = "SELECT 1 FROM entries WHERE coll = ?1 AND stix_id = ?2 AND version = ?3",
+    [ST_ENTRY_ANY] = "SELECT 1 FROM entries WHERE coll = ?1 AND stix_id = ?2 LIMIT 1",
+    [ST_ENTRY_RANGE] = "SELECT min(version), max(version) FROM entries WHERE coll = ?1 AND "
+                       "stix_id = ?2",
+    [ST_ENTRY_CLEAR_LAST] = "UPDATE entries SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 "
+                            "AND is_last = 1",
+    [ST_ENTRY_CLEAR_FIRST] = "UPDATE entries SET is_first = 0 WHERE coll = ?1 AND stix_id = ?2 "
+                             "AND is_first = 1",
+    [ST_ENTRY_INSERT] = "INSERT INTO entries(coll, date_added, oid, stix_id, version, type, "
+                        "spec_version, tlp, is_first, is_last) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,"
+                        "?9,?10)",
+    [ST_KEY_GET] = "SELECT id, org_id, role, hash, created, expires, revoked FROM keys WHERE "
+                   "id = ?1",
+    [ST_COLL_HAS] = "SELECT 1 FROM grants WHERE coll = ?1 AND org_id = ?2 AND write = ?3",
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[ST_COUNT];
+    bool in_tx;
+    ts_us clock; /* last date_added handed out, valid inside a transaction */
+    bool clock_dirty;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS clock(last INTEGER NOT NULL);"
+    "INSERT INTO clock(last) SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM clock);"
+    "CREATE TABLE IF NOT EXISTS orgs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    "  identity TEXT NOT NULL, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS keys(id TEXT PRIMARY KEY, org_id INTEGER NOT NULL"
+    "  REFERENCES orgs(id), role INTEGER NOT NULL, hash BLOB NOT NULL, created INTEGER NOT NULL,"
+    "  expires INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS collections(id TEXT PRIMARY KEY, title TEXT NOT NULL,"
+    "  alias TEXT UNIQUE, description TEXT NOT NULL DEFAULT '', audience INTEGER NOT NULL,"
+    "  created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS grants(coll TEXT NOT NULL REFERENCES collections(id),"
+    "  org_id INTEGER NOT NULL REFERENCES orgs(id), write INTEGER NOT NULL,"
+    "  PRIMARY KEY(coll, org_id, write));"
+    "CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, stix_id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL, version_text TEXT NOT NULL, type TEXT NOT NULL,"
+    "  spec_version TEXT NOT NULL, tlp INTEGER NOT NULL, created_by TEXT, json TEXT NOT NULL,"
+    "  UNIQUE(stix_id, version));"
+    "CREATE TABLE IF NOT EXISTS origins(stix_id TEXT PRIMARY KEY, org_id INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS entries(coll TEXT NOT NULL, date_added INTEGER NOT NULL,"
+    "  oid INTEGER NOT NULL, stix_id TEXT NOT NULL, version INTEGER NOT NULL,"
+    "  type TEXT NOT NULL, spec_version TEXT NOT NULL, tlp INTEGER NOT NULL,"
+    "  is_first INTEGER NOT NULL, is_last INTEGER NOT NULL,"
+    "  PRIMARY KEY(coll, date_added)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS entries_by_id ON entries(coll, stix_id, version);"
+    "CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
+    "  org_id INTEGER NOT NULL, created INTEGER NOT NULL, json TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+    "  actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL, prev BLOB NOT NULL,"
+    "  hash BLOB NOT NULL);";
+
+static int db_fail(struct store *s, struct err *err, const char *what)
+{
+    return err_set(err, "database: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct err *err)
+{
+    if (s->stmt[id] == NULL &&
+        sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmt[id],
+                           NULL) != SQLITE_OK) {
+        db_fail(s, err, "prepare");
+        return NULL;
+    }
+    sqlite3_reset(s->stmt[id]);
+    sqlite3_clear_bindings(s->stmt[id]);
+    return s->stmt[id];
+}
+
+static int exec(struct store *s, const char *sql, struct err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        err_set(err, "database: %s", msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+int store_open(const char *path, bool create, struct store **out, struct err *err)
+{
+    struct store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return err_set(err, "out of memory");
+    }
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+        err_set(err, "cannot open database %s: %s", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_extended_result_codes(s->db, 1);
+    /* FULL: an acknowledged POST survives a crash of the machine, not only of the process. */
+    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                "PRAGMA cache_size=-8000;",
+             err) != 0) {
+        goto fail;
+    }
+    if (create && exec(s, schema, err) != 0) {
+        goto fail;
+    }
+    if (!create) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+            sqlite3_finalize(st);
+            err_set(err, "%s is not a certmesh database (run certmesh init)", path);
+            goto fail;
+        }
+        sqlite3_finalize(st);
+    }
+    *out = s;
+    return 0;
+fail:
+    store_close(s);
+    return -1;
+}
+
+void store_close(struct store *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(s->stmt[i]);
+    }
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+int store_begin(struct store *s, struct err *err)
+{
+    if (s->in_tx) {
+        return err_set(err, "database: transaction already open");
+    }
+    if (exec(s, "BEGIN IMMEDIATE", err) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, ST_CLOCK_GET, err);
+    if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
+        db_fail(s, err, "read clock");
+        exec(s, "ROLLBACK", NULL);
+        return -1;
+    }
+    s->clock = sqlite3_column_int64(st, 0);
+    s->clock_dirty = false;
+    s->in_tx = true;
+    return 0;
+}
+
+int store_commit(struct store *s, struct err *err)
+{
+    if (!s->in_tx) {
+        return err_set(err, "database: no transaction open");
+    }
+    if (s->clock_dirty) {
+        sqlite3_stmt *st = stmt(s, ST_CLOCK_SET, err);
+        if (st == NULL) {
+            store_rollback(s);
+            return -1;
+        }
+        sqlite3_bind_int64(st, 1, s->clock);
+        if (sqlite3_step(st) != SQLITE_DONE) {
+            db_fail(s, err, "write clock");
+            store_rollback(s);
+            return -1;
+        }
+    }
+    if (exec(s, "COMMIT", err) != 0) {
+        store_rollback(s);
+        return -1;
+    }
+    s->in_tx = false;
+    return 0;
+}
+
+void store_rollback(struct store *s)
+{
+    if (s->in_tx) {
+        exec(s, "ROLLBACK", NULL);
+        s->in_tx = false;
+    }
+}
+
+/* ---- small helpers -------------------------------------------------------------------- */
+
+static int prepare(struct store *s, const char *sql, sqlite3_stmt **st, struct err *err)
+{
+    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+        return db_fail(s, err, "prepare");
+    }
+    return 0;
+}
+
+static int step_done(struct store *s, sqlite3_stmt *st, struct err *err, const char *what)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        return db_fail(s, err, what);
+    }
+    return 0;
+}
+
+static void col_text(sqlite3_stmt *st, int i, char *dst, size_t n)
+{
+    const char *t = (const char *)sqlite3_column_text(st, i);
+    str_copy(dst, n, t ? t : "");
+}
+
+/* ---- organisations ---------------------------------------------------------------------- */
+
+int store_org_add(struct store *s, const char *name, int64_t *id, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    char uuid[UUID_TEXT], identity[STIX_ID_MAX];
+    uuid_v4(uuid);
+    snprintf(identity, sizeof(identity), "identity--%s", uuid);
+    if (prepare(s, "INSERT INTO orgs(name, identity, created) VALUES (?1, ?2, ?3)", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, identity, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, ts_now());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return err_set(err, "organisation '%s' already exists", name);
+    }
+    if (rc != SQLITE_DONE) {
+        return db_fail(s, err, "add organisation");
+    }
+    *id = sqlite3_last_insert_rowid(s->db);
+    return 0;
+}
+
+static int org_query(struct store *s, const char *sql, const char *name, int64_t id,
+                     store_org_fn fn, void *ctx, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, sql, &st, err)) {
+        return -1;
+    }
+    if (name != NULL) {
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    } else if (id != 0) {
+        sqlite3_bind_int64(st, 1, id);
+    }
+    int rc, found = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_org o;
+        o.id = sqlite3_column_int64(st, 0);
+        col_text(st, 1, o.name, sizeof(o.name));
+        col_text(st, 2, o.identity, sizeof(o.identity));
+        found++;
+        if (fn(ctx, &o) != 0) {
+            break;
+        }
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_fail(s, err, "read organisations");
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return found;
+}
+
+static int org_copy(void *ctx, const struct store_org *o)
+{
+    *(struct store_org *)ctx = *o;
+    return 1;
+}
+
+int store_org_get(struct store *s, const char *name, struct store_org *org, struct err *err)
+{
+    int n = org_query(s, "SELECT id, name, identity FROM orgs WHERE name = ?1", name, 0,
+                      org_copy, org, err);
+    return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+int store_org_get_id(struct store *s, int64_t id, struct store_org *org, struct err *err)
+{
+    int n = org_query(s, "SELECT id, name, identity FROM orgs WHERE id = ?1", NULL, id, org_copy,
+                      org, err);
+    return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+int store_org_list(struct store *s, store_org_fn fn, void *ctx, struct err *err)
+{
+    return org_query(s, "SELECT id, name, identity FROM orgs ORDER BY name", NULL, 0, fn, ctx,
+                     err) < 0
+               ? -1
+               : 0;
+}
+
+/* ---- keys ---------------------------------------------------------------------------- */
+
+static const char *const role_names[] = {"admin", "analyst", "sync", "reader"};
+
+const char *store_role_name(enum store_role r)
+{
+    return role_names[r];
+}
+
+int store_role_parse(const char *s, enum store_role *out)
+{
+    for (size_t i = 0; i < BASE_ARRAY_LEN(role_names); i++) {
+        if (strcmp(s, role_names[i]) == 0) {
+            *out = (enum store_role)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int store_key_add(struct store *s, const struct store_key *k, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "INSERT INTO keys(id, org_id, role, hash, created, expires) VALUES "
+                   "(?1,?2,?3,?4,?5,?6)",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, k->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, k->org_id);
+    sqlite3_bind_int(st, 3, (int)k->role);
+    sqlite3_bind_blob(st, 4, k->hash, 32, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, k->created);
+    sqlite3_bind_int64(st, 6, k->expires);
+    int rc = step_done(s, st, err, "add key");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static void key_from_row(sqlite3_stmt *st, struct store_key *k)
+{
+    col_text(st, 0, k->id, sizeof(k->id));
+    k->org_id = sqlite3_column_int64(st, 1);
+    k->role = (enum store_role)sqlite3_column_int(st, 2);
+    memset(k->hash, 0, 32);
+    if (sqlite3_column_bytes(st, 3) == 32) {
+        memcpy(k->hash, sqlite3_column_blob(st, 3), 32);
+    }
+    k->created = sqlite3_column_int64(st, 4);
+    k->expires = sqlite3_column_int64(st, 5);
+    k->revoked = sqlite3_column_int(st, 6) != 0;
+}
+
+int store_key_get(struct store *s, const char *id, struct store_key *k, struct err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_KEY_GET, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        key_from_row(st, k);
+        sqlite3_reset(st);
+        return 0;
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? 1 : db_fail(s, err, "read key");
+}
+
+int store_key_revoke(struct store *s, const char *id, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "UPDATE keys SET revoked = 1 WHERE id = ?1", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "revoke key");
+    sqlite3_finalize(st);
+    if (rc != 0) {
+        return -1;
+    }
+    return sqlite3_changes(s->db) == 0 ? 1 : 0;
+}
+
+int store_key_list(struct store *s, int64_t org_id, store_key_fn fn, void *ctx, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT id, org_id, role, hash, created, expires, revoked FROM keys WHERE "
+                   "?1 = 0 OR org_id = ?1 ORDER BY created",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, org_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_key k;
+        key_from_row(st, &k);
+        if (fn(ctx, &k) != 0) {
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "list keys");
+}
+
+/* ---- collections ------------------------------------------------------------------------ */
+
+int store_collection_add(struct store *s, const struct store_collection *c, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "INSERT INTO collections(id, title, alias, description, audience, created) "
+                   "VALUES (?1,?2,?3,?4,?5,?6)",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->title, -1, SQLITE_STATIC);
+    if (c->alias[0] != '\0') {
+        sqlite3_bind_text(st, 3, c->alias, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 4, c->description, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 5, (int)c->audience);
+    sqlite3_bind_int64(st, 6, ts_now());
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return err_set(err, "a collection with alias '%s' already exists", c->alias);
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "add collection");
+}
+
+static int coll_query(struct store *s, const char *key, store_collection_fn fn, void *ctx,
+                      struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    const char *sql = key ? "SELECT id, title, alias, description, audience FROM collections "
+                            "WHERE id = ?1 OR alias = ?1"
+                          : "SELECT id, title, alias, description, audience FROM collections "
+                            "ORDER BY created, id";
+    if (prepare(s, sql, &st, err)) {
+        return -1;
+    }
+    if (key != NULL) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    }
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_collection c;
+        col_text(st, 0, c.id, sizeof(c.id));
+        col_text(st, 1, c.title, sizeof(c.title));
+        col_text(st, 2, c.alias, sizeof(c.alias));
+        col_text(st, 3, c.description, sizeof(c.description));
+        c.audience = (enum store_audience)sqlite3_column_int(st, 4);
+        n++;
+        if (fn(ctx, &c) != 0) {
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return db_fail(s, err, "read collections");
+    }
+    return n;
+}
+
+static int coll_copy(void *ctx, const struct store_collection *c)
+{
+    *(struct store_collection *)ctx = *c;
+    return 1;
+}
+
+int store_collection_get(struct store *s, const char *id_or_alias, struct store_collection *c,
+                         struct err *err)
+{
+    int n = coll_query(s, id_or_alias, coll_copy, c, err);
+    return n < 0 ? -1 : n == 0 ? 1 : 0;
+}
+
+int store_collection_list(struct store *s, store_collection_fn fn, void *ctx, struct err *err)
+{
+    return coll_query(s, NULL, fn, ctx, err) < 0 ? -1 : 0;
+}
+
+int store_collection_grant(struct store *s, const char *coll, int64_t org_id, bool write,
+                           struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "INSERT OR IGNORE INTO grants(coll, org_id, write) VALUES (?1, ?2, ?3)", &st,
+                err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, org_id);
+    sqlite3_bind_int(st, 3, write);
+    int rc = step_done(s, st, err, "grant");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_collection_has(struct store *s, const char *coll, int64_t org_id, bool write,
+                         struct err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_COLL_HAS, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, org_id);
+    sqlite3_bind_int(st, 3, write);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) {
+        return 1;
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read grants");
+}
+
+int store_collection_members(struct store *s, const char *coll, bool write, struct buf *out,
+                             struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT o.name FROM grants g JOIN orgs o ON o.id = g.org_id WHERE "
+                   "g.coll = ?1 AND g.write = ?2 ORDER BY o.name",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, write);
+    int rc, n = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((n++ > 0 && buf_puts(out, ",") != 0) ||
+            buf_puts(out, (const char *)sqlite3_column_text(st, 0)) != 0) {
+            sqlite3_finalize(st);
+            return err_set(err, "out of memory");
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read grants");
+}
+
+/* ---- objects -------------------------------------------------------------------------- */
+
+int store_origin_of(struct store *s, const char *stix_id, int64_t *org_id, struct err *err)
+{
+    sqlite3_stmt *st = stmt(s, ST_ORIGIN_GET, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, stix_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *org_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read origin");
+}
+
+int store_object_in(struct store *s, const char *coll, const char *stix_id, ts_us version,
+                    struct err *err)
+{
+    sqlite3_stmt *st = stmt(s, version == STORE_ANY_VERSION ? ST_ENTRY_ANY : ST_ENTRY_EXISTS, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, stix_id, -1, SQLITE_STATIC);
+    if (version != STORE_ANY_VERSION) {
+        sqlite3_bind_int64(st, 3, version);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW) {
+        return 1;
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read entry");
+}
+
+static int run_update(struct store *s, enum stmt_id id, const char *coll, const char *stix_id,
+                      struct err *err)
+{
+    sqlite3_stmt *st = stmt(s, id, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, stix_id, -1, SQLITE_STATIC);
+    return step_done(s, st, err, "update entries");
+}
+
+int store_object_put(struct store *s, const char *coll, const struct stix_meta *m,
+                     const char *json, size_t json_len, int64_t org_id, bool *added,
+                     struct err *err)
+{
+    *added = false;
+    if (!s->in_tx) {
+        return err_set(err, "database: store_object_put outside a transaction");
+    }
+    int in = store_object_in(s, coll, m->id, m->version_us, err);
+    if (in != 0) {
+        return in < 0 ? -1 : 0;
+    }
+    sqlite3_stmt *st = stmt(s, ST_OBJ_INSERT, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, m->version_us);
+    sqlite3_bind_text(st, 3, m->version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, m->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, m->spec_version, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, (int)m->tlp);
+    if (m->created_by_ref[0] != '\0') {
+        sqlite3_bind_text(st, 7, m->created_by_ref, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_text(st, 8, json, (int)json_len, SQLITE_STATIC);
+    if (step_done(s, st, err, "insert object") != 0) {
+        return -1;
+    }
+    sqlite3_int64 oid;
+    if (sqlite3_changes(s->db) > 0) {
+        oid = sqlite3_last_insert_rowid(s->db);
+    } else {
+        st = stmt(s, ST_OBJ_OID, err);
+        if (st == NULL) {
+            return -1;
+        }
+        sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, m->version_us);
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            return db_fail(s, err, "find object");
+        }
+        oid = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    st = stmt(s, ST_ORIGIN_INSERT, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, org_id);
+    if (step_done(s, st, err, "record origin") != 0) {
+        return -1;
+    }
+
+    /* Where does this version fall among the versions already in the collection? */
+    st = stmt(s, ST_ENTRY_RANGE, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, m->id, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        return db_fail(s, err, "read versions");
+    }
+    bool none = sqlite3_column_type(st, 0) == SQLITE_NULL;
+    ts_us lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    bool is_first = none || m->version_us < lo;
+    bool is_last = none || m->version_us > hi;
+    if (!none && is_last && run_update(s, ST_ENTRY_CLEAR_LAST, coll, m->id, err) != 0) {
+        return -1;
+    }
+    if (!none && is_first && run_update(s, ST_ENTRY_CLEAR_FIRST, coll, m->id, err) != 0) {
+        return -1;
+    }
+
+    ts_us now = ts_now();
+    s->clock = now > s->clock ? now : s->clock + 1;
+    s->clock_dirty = true;
+    st = stmt(s, ST_ENTRY_INSERT, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, s->clock);
+    sqlite3_bind_int64(st, 3, oid);
+    sqlite3_bind_text(st, 4, m->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, m->version_us);
+    sqlite3_bind_text(st, 6, m->type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, m->spec_version, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 8, (int)m->tlp);
+    sqlite3_bind_int(st, 9, is_first);
+    sqlite3_bind_int(st, 10, is_last);
+    if (step_done(s, st, err, "insert entry") != 0) {
+        return -1;
+    }
+    *added = true;
+    return 0;
+}
+
+static int bind_list(sqlite3_stmt *st, int *idx, const char *const *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sqlite3_bind_text(st, (*idx)++, v[i], -1, SQLITE_STATIC);
+    }
+    return 0;
+}
+
+static int placeholders(struct buf *b, const char *col, int n)
+{
+    if (buf_printf(b, " AND %s IN (", col) != 0) {
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (buf_puts(b, i ? ",?" : "?") != 0) {
+            return -1;
+        }
+    }
+    return buf_puts(b, ")");
+}
+
+int store_query_run(struct store *s, const struct store_query *q, store_row_fn fn, void *ctx,
+                    bool *more, struct err *err)
+{
+    struct buf sql;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    buf_init(&sql, 16384);
+    *more = false;
+    if (buf_puts(&sql, "SELECT e.date_added, e.stix_id, o.version_text, o.json, e.tlp "
+                       "FROM entries e JOIN objects o ON o.oid = e.oid "
+                       "WHERE e.coll = ? AND e.date_added > ? AND ((1 << e.tlp) & ?) != 0") ||
+        (q->n_ids && placeholders(&sql, "e.stix_id", q->n_ids)) ||
+        (q->n_types && placeholders(&sql, "e.type", q->n_types)) ||
+        (q->n_spec_versions && placeholders(&sql, "e.spec_version", q->n_spec_versions))) {
+        err_set(err, "query too large");
+        goto out;
+    }
+    if (!q->want_all) {
+        /* match[version] values are ORed (TAXII 2.1 section 3.4.1). */
+        if (buf_puts(&sql, " AND (0") || (q->want_first && buf_puts(&sql, " OR e.is_first = 1")) ||
+            (q->want_last && buf_puts(&sql, " OR e.is_last = 1"))) {
+            err_set(err, "query too large");
+            goto out;
+        }
+        for (int i = 0; i < q->n_versions; i++) {
+            if (buf_puts(&sql, " OR e.version = ?") != 0) {
+                err_set(err, "query too large");
+                goto out;
+            }
+        }
+        if (buf_puts(&sql, ")") != 0) {
+            goto out;
+        }
+    }
+    if (buf_puts(&sql, " ORDER BY e.date_added LIMIT ?") != 0) {
+        goto out;
+    }
+    if (prepare(s, sql.data, &st, err) != 0) {
+        goto out;
+    }
+    int idx = 1;
+    sqlite3_bind_text(st, idx++, q->coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, idx++, q->added_after);
+    sqlite3_bind_int64(st, idx++, (sqlite3_int64)q->tlp_mask);
+    bind_list(st, &idx, q->ids, q->n_ids);
+    bind_list(st, &idx, q->types, q->n_types);
+    bind_list(st, &idx, q->spec_versions, q->n_spec_versions);
+    if (!q->want_all) {
+        for (int i = 0; i < q->n_versions; i++) {
+            sqlite3_bind_int64(st, idx++, q->versions[i]);
+        }
+    }
+    sqlite3_bind_int64(st, idx++, (sqlite3_int64)q->limit + 1);
+    int n = 0, step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == q->limit) {
+            *more = true;
+            break;
+        }
+        struct store_row row = {
+            .date_added = sqlite3_column_int64(st, 0),
+            .stix_id = (const char *)sqlite3_column_text(st, 1),
+            .version = (const char *)sqlite3_column_text(st, 2),
+            .json = (const char *)sqlite3_column_text(st, 3),
+            .json_len = (size_t)sqlite3_column_bytes(st, 3),
+            .tlp = (enum stix_tlp)sqlite3_column_int(st, 4),
+        };
+        n++;
+        if (fn(ctx, &row) != 0) {
+            break;
+        }
+    }
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        db_fail(s, err, "query objects");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    buf_fini(&sql);
+    return rc;
+}
+
+int store_object_delete(struct store *s, const char *coll, const char *stix_id, int *removed,
+                        struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "DELETE FROM entries WHERE coll = ?1 AND stix_id = ?2", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, stix_id, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "delete entries");
+    sqlite3_finalize(st);
+    *removed = rc == 0 ? sqlite3_changes(s->db) : 0;
+    return rc;
+}
+
+int64_t store_object_count(struct store *s, const char *coll)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT count(*) FROM entries WHERE ?1 IS NULL OR coll = ?1", &st, NULL)) {
+        return -1;
+    }
+    if (coll != NULL) {
+        sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    }
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* ---- status ------------------------------------------------------------------------- */
+
+int store_status_put(struct store *s, const char *id, const char *coll, int64_t org_id,
+                     const char *json, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "INSERT OR REPLACE INTO status(id, coll, org_id, created, json) VALUES "
+                   "(?1,?2,?3,?4,?5)",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, org_id);
+    sqlite3_bind_int64(st, 4, ts_now());
+    sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "store status");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_status_get(struct store *s, const char *id, char coll[UUID_TEXT], int64_t *org_id,
+                     char **json, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT coll, org_id, json FROM status WHERE id = ?1", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        col_text(st, 0, coll, UUID_TEXT);
+        *org_id = sqlite3_column_int64(st, 1);
+        *json = strdup((const char *)sqlite3_column_text(st, 2));
+        sqlite3_finalize(st);
+        return *json ? 0 : err_set(err, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 1 : db_fail(s, err, "read status");
+}
+
+/* ---- audit -------------------------------------------------------------------------- */
+
+int store_audit_append(struct store *s, const struct store_audit_row *r, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "INSERT INTO audit(seq, at, actor, action, detail, prev, hash) VALUES "
+                   "(?1,?2,?3,?4,?5,?6,?7)",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, r->seq);
+    sqlite3_bind_int64(st, 2, r->at);
+    sqlite3_bind_text(st, 3, r->actor, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, r->detail, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, r->prev, 32, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 7, r->hash, 32, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "append audit");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_audit_tail(struct store *s, unsigned char hash[32], int64_t *seq, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    memset(hash, 0, 32);
+    *seq = 0;
+    if (prepare(s, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &st, err)) {
+        return -1;
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        if (sqlite3_column_bytes(st, 1) == 32) {
+            memcpy(hash, sqlite3_column_blob(st, 1), 32);
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read audit");
+}
+
+int store_audit_walk(struct store *s, store_audit_fn fn, void *ctx, struct err *err)
+{
+    static const unsigned char zero[32];
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT seq, at, actor, action, detail, prev, hash FROM audit ORDER BY seq",
+                &st, err)) {
+        return -1;
+    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct store_audit_row r = {
+            .seq = sqlite3_column_int64(st, 0),
+            .at = sqlite3_column_int64(st, 1),
+            .actor = (const char *)sqlite3_column_text(st, 2),
+            .action = (const char *)sqlite3_column_text(st, 3),
+            .detail = (const char *)sqlite3_column_text(st, 4),
+        };
+        r.prev = sqlite3_column_bytes(st, 5) == 32 ? sqlite3_column_blob(st, 5) : zero;
+        r.hash = sqlite3_column_bytes(st, 6) == 32 ? sqlite3_column_blob(st, 6) : zero;
+        if (fn(ctx, &r) != 0) {
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read audit");
+}
+
+/* ---- meta --------------------------------------------------------------------------- */
+
+int store_meta_set(struct store *s, const char *key, const char *value, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "write setting");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int store_meta_get(struct store *s, const char *key, char **value, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT value FROM meta WHERE key = ?1", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *value = strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return *value ? 0 : err_set(err, "out of memory");
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 1 : db_fail(s, err, "read setting");
+}

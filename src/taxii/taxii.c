@@ -1,0 +1,943 @@
+/*
+ * taxii.c — the TAXII 2.1 endpoints (sections 4 and 5). A request is routed by its path
+ * segments, checked for method (405), media type (406/415) and credentials (401), then
+ * answered from one pooled store connection. Envelopes are written by concatenating the
+ * stored JSON text of each object version, never re-parsing it.
+ */
+#include "taxii/taxii.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct taxii_server {
+    struct taxii_config cfg;
+    char *db_path;
+    char *title, *description, *contact, *api_root;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct store **pool;
+    unsigned n_free, n_pool;
+};
+
+int taxii_server_new(const struct taxii_config *cfg, struct taxii_server **out, struct err *err)
+{
+    struct taxii_server *t = calloc(1, sizeof(*t));
+    if (t == NULL) {
+        return err_set(err, "out of memory");
+    }
+    t->cfg = *cfg;
+    t->n_pool = cfg->pool_size ? cfg->pool_size : 4;
+    t->db_path = strdup(cfg->db_path);
+    t->title = strdup(cfg->title ? cfg->title : "certmesh");
+    t->description = strdup(cfg->description ? cfg->description : "");
+    t->contact = strdup(cfg->contact ? cfg->contact : "");
+    t->api_root = strdup(cfg->api_root ? cfg->api_root : "api");
+    t->pool = calloc(t->n_pool, sizeof(*t->pool));
+    pthread_mutex_init(&t->mu, NULL);
+    pthread_cond_init(&t->cv, NULL);
+    if (!t->db_path || !t->title || !t->description || !t->contact || !t->api_root || !t->pool) {
+        taxii_server_free(t);
+        return err_set(err, "out of memory");
+    }
+    for (unsigned i = 0; i < t->n_pool; i++) {
+        if (store_open(t->db_path, false, &t->pool[i], err) != 0) {
+            taxii_server_free(t);
+            return -1;
+        }
+        t->n_free++;
+    }
+    t->cfg.db_path = t->db_path;
+    *out = t;
+    return 0;
+}
+
+void taxii_server_free(struct taxii_server *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    for (unsigned i = 0; t->pool != NULL && i < t->n_pool; i++) {
+        store_close(t->pool[i]);
+    }
+    free(t->pool);
+    free(t->db_path);
+    free(t->title);
+    free(t->description);
+    free(t->contact);
+    free(t->api_root);
+    pthread_mutex_destroy(&t->mu);
+    pthread_cond_destroy(&t->cv);
+    free(t);
+}
+
+static struct store *pool_take(struct taxii_server *t)
+{
+    pthread_mutex_lock(&t->mu);
+    while (t->n_free == 0) {
+        pthread_cond_wait(&t->cv, &t->mu);
+    }
+    struct store *s = t->pool[--t->n_free];
+    pthread_mutex_unlock(&t->mu);
+    return s;
+}
+
+static void pool_give(struct taxii_server *t, struct store *s)
+{
+    pthread_mutex_lock(&t->mu);
+    t->pool[t->n_free++] = s;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+/* ---- responses ----------------------------------------------------------------------- */
+
+struct rq {
+    struct taxii_server *t;
+    const struct http_request *req;
+    struct http_response *resp;
+    struct store *s;
+    struct access_subject who;
+};
+
+static void reply_error(struct rq *r, int status, const char *title, const char *desc)
+{
+    struct http_response *resp = r->resp;
+    resp->status = status;
+    resp->content_type = TAXII_MEDIA_TYPE;
+    buf_reset(&resp->body);
+    char code[8];
+    snprintf(code, sizeof(code), "%d", status);
+    if (buf_puts(&resp->body, "{\"title\":") || buf_json_str(&resp->body, title) ||
+        (desc && (buf_puts(&resp->body, ",\"description\":") || buf_json_str(&resp->body, desc))) ||
+        buf_puts(&resp->body, ",\"http_status\":") || buf_json_str(&resp->body, code) ||
+        buf_puts(&resp->body, "}")) {
+        buf_reset(&resp->body);
+    }
+    if (status == 401) {
+        http_response_header(resp, "WWW-Authenticate", "Basic realm=\"certmesh\", Bearer");
+    }
+    if (status >= 500) {
+        log_error("%s %s: %d %s", r->req->method, r->req->path, status, desc ? desc : title);
+    }
+}
+
+static void reply_oom(struct rq *r)
+{
+    reply_error(r, 500, "Internal error", "out of memory building the response");
+}
+
+static void reply_ok(struct rq *r, int status)
+{
+    r->resp->status = status;
+    r->resp->content_type = TAXII_MEDIA_TYPE;
+}
+
+static int json_kv_str(struct buf *b, bool comma, const char *k, const char *v)
+{
+    return (comma && buf_puts(b, ",")) || buf_json_str(b, k) || buf_puts(b, ":") ||
+           buf_json_str(b, v);
+}
+
+/* ---- content negotiation (section 1.6.8, 3.1) -------------------------------------------- */
+
+static void trim(const char **s, const char **e)
+{
+    while (*s < *e && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+    }
+    while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t')) {
+        (*e)--;
+    }
+}
+
+/* Does the media type (with parameters) name TAXII 2.1? Returns 1 for TAXII 2.1, 2 for a
+ * wildcard that covers it, 0 otherwise; *zero_q when the range says q=0. */
+static int media_match(const char *s, const char *e, bool *zero_q)
+{
+    const char *semi = memchr(s, ';', (size_t)(e - s));
+    const char *te = semi ? semi : e;
+    const char *ts = s;
+    trim(&ts, &te);
+    size_t n = (size_t)(te - ts);
+    int kind = 0;
+    if (n == 22 && strncasecmp(ts, "application/taxii+json", 22) == 0) {
+        kind = 1;
+    } else if ((n == 3 && strncmp(ts, "*/*", 3) == 0) ||
+               (n == 13 && strncasecmp(ts, "application/*", 13) == 0)) {
+        kind = 2;
+    }
+    *zero_q = false;
+    bool version_ok = true;
+    for (const char *p = semi; p != NULL && p < e;) {
+        const char *ps = p + 1;
+        const char *pe = memchr(ps, ';', (size_t)(e - ps));
+        p = pe;
+        if (pe == NULL) {
+            pe = e;
+        }
+        trim(&ps, &pe);
+        if ((size_t)(pe - ps) > 8 && strncasecmp(ps, "version=", 8) == 0) {
+            size_t vn = (size_t)(pe - ps) - 8;
+            const char *v = ps + 8;
+            if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
+                v++;
+                vn -= 2;
+            }
+            version_ok = vn == 3 && strncmp(v, "2.1", 3) == 0;
+        } else if ((size_t)(pe - ps) >= 2 && strncasecmp(ps, "q=", 2) == 0) {
+            const char *q = ps + 2;
+            *zero_q = strspn(q, "0.") == (size_t)(pe - q);
+        }
+    }
+    return version_ok ? kind : 0;
+}
+
+static bool accept_ok(const char *accept)
+{
+    if (accept == NULL || accept[0] == '\0') {
+        return true; /* no Accept header: any type is acceptable (RFC 7231 5.3.2) */
+    }
+    const char *p = accept;
+    const char *end = accept + strlen(accept);
+    while (p < end) {
+        const char *comma = memchr(p, ',', (size_t)(end - p));
+        const char *e = comma ? comma : end;
+        bool zero_q;
+        if (media_match(p, e, &zero_q) != 0 && !zero_q) {
+            return true;
+        }
+        p = e + 1;
+    }
+    return false;
+}
+
+static bool content_type_ok(const char *ct)
+{
+    bool zero_q;
+    return ct != NULL && media_match(ct, ct + strlen(ct), &zero_q) == 1;
+}
+
+/* ---- discovery, API root, collections -------------------------------------------------- */
+
+static void h_discovery(struct rq *r)
+{
+    struct buf *b = &r->resp->body;
+    char root[300];
+    snprintf(root, sizeof(root), "/%s/", r->t->api_root);
+    if (buf_puts(b, "{") || json_kv_str(b, false, "title", r->t->title) ||
+        (r->t->description[0] && json_kv_str(b, true, "description", r->t->description)) ||
+        (r->t->contact[0] && json_kv_str(b, true, "contact", r->t->contact)) ||
+        json_kv_str(b, true, "default", root) || buf_puts(b, ",\"api_roots\":[") ||
+        buf_json_str(b, root) || buf_puts(b, "]}")) {
+        reply_oom(r);
+        return;
+    }
+    reply_ok(r, 200);
+}
+
+static void h_api_root(struct rq *r)
+{
+    struct buf *b = &r->resp->body;
+    if (buf_puts(b, "{") || json_kv_str(b, false, "title", r->t->title) ||
+        (r->t->description[0] && json_kv_str(b, true, "description", r->t->description)) ||
+        buf_printf(b, ",\"versions\":[\"%s\"],\"max_content_length\":%zu}", TAXII_MEDIA_TYPE,
+                   r->t->cfg.max_content_length)) {
+        reply_oom(r);
+        return;
+    }
+    reply_ok(r, 200);
+}
+
+static bool can_write(const struct access_subject *who, const struct access_collection *f)
+{
+    struct access_object probe = {STIX_TLP_CLEAR, 0, false};
+    return access_decide(who, ACCESS_WRITE_OBJECT, f, &probe).verdict == ACCESS_ALLOW;
+}
+
+static int collection_json(struct buf *b, const struct store_collection *c, bool can_read,
+                           bool can_w)
+{
+    return buf_puts(b, "{") || json_kv_str(b, false, "id", c->id) ||
+           json_kv_str(b, true, "title", c->title) ||
+           (c->description[0] && json_kv_str(b, true, "description", c->description)) ||
+           (c->alias[0] && json_kv_str(b, true, "alias", c->alias)) ||
+           buf_printf(b, ",\"can_read\":%s,\"can_write\":%s,\"media_types\":[\"%s\"]}",
+                      can_read ? "true" : "false", can_w ? "true" : "false",
+                      TAXII_STIX_MEDIA_TYPE);
+}
+
+struct list_ctx {
+    struct rq *r;
+    int n;
+    int failed;
+};
+
+static int list_one(void *ctx, const struct store_collection *c)
+{
+    struct list_ctx *l = ctx;
+    struct access_collection f;
+    struct err err;
+    if (access_collection_facts(l->r->s, &l->r->who, c, &f, &err) != 0) {
+        l->failed = 1;
+        return 1;
+    }
+    if (access_decide(&l->r->who, ACCESS_READ_COLLECTION, &f, NULL).verdict != ACCESS_ALLOW) {
+        return 0;
+    }
+    struct buf *b = &l->r->resp->body;
+    if ((l->n == 0 ? buf_puts(b, "\"collections\":[") : buf_puts(b, ",")) ||
+        collection_json(b, c, true, can_write(&l->r->who, &f))) {
+        l->failed = 1;
+        return 1;
+    }
+    l->n++;
+    return 0;
+}
+
+static void h_collections(struct rq *r)
+{
+    struct list_ctx l = {r, 0, 0};
+    struct err err;
+    if (buf_puts(&r->resp->body, "{") != 0) {
+        reply_oom(r);
+        return;
+    }
+    if (store_collection_list(r->s, list_one, &l, &err) != 0 || l.failed) {
+        reply_error(r, 500, "Internal error", "cannot list collections");
+        return;
+    }
+    if ((l.n > 0 && buf_puts(&r->resp->body, "]")) || buf_puts(&r->resp->body, "}")) {
+        reply_oom(r);
+        return;
+    }
+    reply_ok(r, 200);
+}
+
+/* Loads the collection named in the path and checks that the subject may see it; on
+ * failure the response is already written. */
+static int load_collection(struct rq *r, const char *id, struct store_collection *c,
+                           struct access_collection *f)
+{
+    struct err err;
+    int rc = store_collection_get(r->s, id, c, &err);
+    if (rc < 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return -1;
+    }
+    if (rc == 1) {
+        reply_error(r, r->who.authenticated ? 404 : 401,
+                    r->who.authenticated ? "Collection not found" : "Authentication required",
+                    NULL);
+        return -1;
+    }
+    if (access_collection_facts(r->s, &r->who, c, f, &err) != 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return -1;
+    }
+    struct access_decision d = access_decide(&r->who, ACCESS_READ_COLLECTION, f, NULL);
+    if (d.verdict == ACCESS_DENY_UNAUTHENTICATED) {
+        reply_error(r, 401, "Authentication required", d.rule);
+        return -1;
+    }
+    if (d.verdict != ACCESS_ALLOW) {
+        /* Outside the audience: answer as if the collection did not exist. */
+        reply_error(r, 404, "Collection not found", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static void h_collection(struct rq *r, const char *cid)
+{
+    struct store_collection c;
+    struct access_collection f;
+    if (load_collection(r, cid, &c, &f) != 0) {
+        return;
+    }
+    if (collection_json(&r->resp->body, &c, true, can_write(&r->who, &f)) != 0) {
+        reply_oom(r);
+        return;
+    }
+    reply_ok(r, 200);
+}
+
+/* ---- object reads ---------------------------------------------------------------------- */
+
+enum read_kind { READ_OBJECTS, READ_MANIFEST, READ_VERSIONS };
+
+struct read_ctx {
+    struct buf *b;
+    enum read_kind kind;
+    int n;
+    ts_us first, last;
+    int failed;
+};
+
+static int read_row(void *ctx, const struct store_row *row)
+{
+    struct read_ctx *rc = ctx;
+    struct buf *b = rc->b;
+    char da[TS_MAX_TEXT];
+    if (rc->n == 0) {
+        rc->first = row->date_added;
+    }
+    rc->last = row->date_added;
+    if (rc->n++ > 0 && buf_puts(b, ",") != 0) {
+        rc->failed = 1;
+        return 1;
+    }
+    int fail = 0;
+    switch (rc->kind) {
+    case READ_OBJECTS:
+        fail = buf_append(b, row->json, row->json_len);
+        break;
+    case READ_MANIFEST:
+        ts_format(row->date_added, 6, da);
+        fail = buf_puts(b, "{") || json_kv_str(b, false, "id", row->stix_id) ||
+               json_kv_str(b, true, "date_added", da) ||
+               json_kv_str(b, true, "version", row->version) ||
+               json_kv_str(b, true, "media_type", TAXII_STIX_MEDIA_TYPE) || buf_puts(b, "}");
+        break;
+    case READ_VERSIONS:
+        fail = buf_json_str(b, row->version);
+        break;
+    }
+    if (fail) {
+        rc->failed = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kind kind)
+{
+    struct store_collection c;
+    struct access_collection f;
+    struct taxii_filter *flt = malloc(sizeof(*flt));
+    struct err err;
+    if (flt == NULL) {
+        reply_oom(r);
+        return;
+    }
+    if (taxii_query_parse(r->req->query, flt, &err) != 0) {
+        reply_error(r, 400, "Bad filter", err.msg);
+        goto out;
+    }
+    if (load_collection(r, cid, &c, &f) != 0) {
+        goto out;
+    }
+    struct store_query q;
+    memset(&q, 0, sizeof(q));
+    q.coll = c.id;
+    q.added_after = flt->has_added_after ? flt->added_after : -1;
+    if (flt->has_next && flt->next > q.added_after) {
+        q.added_after = flt->next;
+    }
+    q.limit = flt->has_limit ? flt->limit : TAXII_DEFAULT_LIMIT;
+    q.tlp_mask = access_read_mask(&r->who, &f);
+    if (oid != NULL) {
+        q.ids[0] = oid;
+        q.n_ids = 1;
+    } else {
+        memcpy(q.ids, flt->ids, sizeof(q.ids));
+        q.n_ids = flt->n_ids;
+        memcpy(q.types, flt->types, sizeof(q.types));
+        q.n_types = flt->n_types;
+    }
+    memcpy(q.spec_versions, flt->spec_versions, sizeof(q.spec_versions));
+    q.n_spec_versions = flt->n_spec_versions;
+    if (kind == READ_VERSIONS) {
+        q.want_all = true;
+    } else if (!flt->has_version) {
+        q.want_last = true; /* "last" is the default (3.4.1) */
+    } else {
+        q.want_all = flt->v_all;
+        q.want_first = flt->v_first;
+        q.want_last = flt->v_last;
+        memcpy(q.versions, flt->versions, sizeof(q.versions));
+        q.n_versions = flt->n_versions;
+    }
+    if (oid != NULL) {
+        /* 404 when the collection holds no version of the object that the subject may see. */
+        struct store_query any = q;
+        any.added_after = -1;
+        any.want_all = true;
+        any.n_spec_versions = 0;
+        any.limit = 1;
+        struct buf tmp;
+        buf_init(&tmp, 1 << 24);
+        struct read_ctx probe = {&tmp, READ_VERSIONS, 0, 0, 0, 0};
+        bool more;
+        int rc = store_query_run(r->s, &any, read_row, &probe, &more, &err);
+        buf_fini(&tmp);
+        if (rc != 0) {
+            reply_error(r, 500, "Internal error", err.msg);
+            goto out;
+        }
+        if (probe.n == 0) {
+            reply_error(r, 404, "Object not found", NULL);
+            goto out;
+        }
+    }
+    struct buf *b = &r->resp->body;
+    struct read_ctx rc = {b, kind, 0, 0, 0, 0};
+    bool more = false;
+    if (buf_puts(b, kind == READ_VERSIONS ? "{\"versions\":[" : "{\"objects\":[") != 0) {
+        reply_oom(r);
+        goto out;
+    }
+    if (store_query_run(r->s, &q, read_row, &rc, &more, &err) != 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        goto out;
+    }
+    if (rc.failed) {
+        reply_oom(r);
+        goto out;
+    }
+    if (rc.n == 0) {
+        /* Empty results omit the list (3.7, 5.3.1, 5.8.1). */
+        buf_reset(b);
+        if (buf_puts(b, "{") != 0) {
+            reply_oom(r);
+            goto out;
+        }
+    } else if (buf_puts(b, "]") != 0) {
+        reply_oom(r);
+        goto out;
+    }
+    char next[32] = "";
+    if (more) {
+        taxii_next_encode(rc.last, next);
+    }
+    if (buf_printf(b, "%s\"more\":%s", rc.n ? "," : "", more ? "true" : "false") ||
+        (more && kind != READ_VERSIONS && json_kv_str(b, true, "next", next)) ||
+        buf_puts(b, "}")) {
+        reply_oom(r);
+        goto out;
+    }
+    if (rc.n > 0) {
+        char t[TS_MAX_TEXT];
+        ts_format(rc.first, 6, t);
+        http_response_header(r->resp, "X-TAXII-Date-Added-First", t);
+        ts_format(rc.last, 6, t);
+        http_response_header(r->resp, "X-TAXII-Date-Added-Last", t);
+    }
+    reply_ok(r, 200);
+out:
+    free(flt);
+}
+
+/* ---- writes ------------------------------------------------------------------------------- */
+
+static int status_entry(struct buf *b, bool *first, const char *id, const char *version,
+                        const char *msg)
+{
+    if ((!*first && buf_puts(b, ",")) || buf_puts(b, "{") ||
+        json_kv_str(b, false, "id", id) || json_kv_str(b, true, "version", version) ||
+        (msg && json_kv_str(b, true, "message", msg)) || buf_puts(b, "}")) {
+        return -1;
+    }
+    *first = false;
+    return 0;
+}
+
+int taxii_ingest(struct store *s, const struct access_subject *who,
+                 const struct store_collection *coll, json_t *objects, const char *status_id,
+                 const char *actor, struct taxii_ingest_result *res, struct err *err)
+{
+    struct access_collection f;
+    struct buf ok, bad;
+    int rc = -1;
+    buf_init(&ok, (size_t)1 << 30);
+    buf_init(&bad, (size_t)1 << 30);
+    buf_init(&res->status_json, (size_t)1 << 30);
+    res->total = json_array_size(objects);
+    res->ok = res->failed = 0;
+    bool ok_first = true, bad_first = true;
+    char requested[TS_MAX_TEXT];
+    ts_format(ts_now(), 6, requested);
+
+    if (access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
+        goto out;
+    }
+    size_t i;
+    json_t *obj;
+    json_array_foreach(objects, i, obj) {
+        char where[32];
+        struct err oerr;
+        struct stix_meta m;
+        snprintf(where, sizeof(where), "objects[%zu]", i);
+        const char *id = json_is_object(obj) ? jx_str(obj, "id") : NULL;
+        const char *ver = json_is_object(obj) ? jx_str(obj, "modified") : NULL;
+        if (ver == NULL && json_is_object(obj)) {
+            ver = jx_str(obj, "created");
+        }
+        if (stix_validate(obj, where, &oerr) != 0 || stix_meta_of(obj, &m) != 0) {
+            if (status_entry(&bad, &bad_first, id ? id : "", ver ? ver : "", oerr.msg) != 0) {
+                err_set(err, "out of memory");
+                goto rollback;
+            }
+            res->failed++;
+            continue;
+        }
+        struct access_object ao = {m.tlp, 0, false};
+        int in = store_object_in(s, coll->id, m.id, STORE_ANY_VERSION, err);
+        if (in < 0 || store_origin_of(s, m.id, &ao.origin_org, err) != 0) {
+            goto rollback;
+        }
+        ao.in_collection = in == 1;
+        struct access_decision d = access_decide(who, ACCESS_WRITE_OBJECT, &f, &ao);
+        if (d.verdict != ACCESS_ALLOW) {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "%s: %s", where, d.rule);
+            if (status_entry(&bad, &bad_first, m.id, m.version, msg) != 0) {
+                err_set(err, "out of memory");
+                goto rollback;
+            }
+            res->failed++;
+            continue;
+        }
+        size_t len;
+        char *text = jx_dump(obj, &len);
+        bool added;
+        if (text == NULL) {
+            err_set(err, "out of memory");
+            goto rollback;
+        }
+        int prc = store_object_put(s, coll->id, &m, text, len, who->org_id, &added, err);
+        free(text);
+        if (prc != 0) {
+            goto rollback;
+        }
+        if (status_entry(&ok, &ok_first, m.id, m.version, added ? NULL : "already present") !=
+            0) {
+            err_set(err, "out of memory");
+            goto rollback;
+        }
+        res->ok++;
+    }
+    struct buf *b = &res->status_json;
+    if (buf_puts(b, "{") || json_kv_str(b, false, "id", status_id) ||
+        json_kv_str(b, true, "status", "complete") ||
+        json_kv_str(b, true, "request_timestamp", requested) ||
+        buf_printf(b, ",\"total_count\":%zu,\"success_count\":%zu", res->total, res->ok) ||
+        (res->ok && (buf_puts(b, ",\"successes\":[") || buf_append(b, ok.data, ok.len) ||
+                     buf_puts(b, "]"))) ||
+        buf_printf(b, ",\"failure_count\":%zu", res->failed) ||
+        (res->failed && (buf_puts(b, ",\"failures\":[") || buf_append(b, bad.data, bad.len) ||
+                         buf_puts(b, "]"))) ||
+        buf_puts(b, ",\"pending_count\":0}")) {
+        err_set(err, "out of memory");
+        goto rollback;
+    }
+    char detail[512];
+    snprintf(detail, sizeof(detail), "collection=%s status=%s total=%zu ok=%zu failed=%zu",
+             coll->id, status_id, res->total, res->ok, res->failed);
+    if (store_status_put(s, status_id, coll->id, who->org_id, b->data, err) != 0 ||
+        access_audit(s, actor, "objects.add", detail, err) != 0 || store_commit(s, err) != 0) {
+        goto rollback;
+    }
+    rc = 0;
+    goto out;
+rollback:
+    store_rollback(s);
+    buf_fini(&res->status_json);
+out:
+    buf_fini(&ok);
+    buf_fini(&bad);
+    return rc;
+}
+
+static void actor_of(const struct rq *r, char *out, size_t n)
+{
+    snprintf(out, n, "key:%s@%s", r->who.authenticated ? r->who.key_id : "-", r->req->peer);
+}
+
+static void h_post(struct rq *r, const char *cid)
+{
+    struct store_collection c;
+    struct access_collection f;
+    struct err err;
+    if (!r->who.authenticated) {
+        reply_error(r, 401, "Authentication required", "adding objects needs an API key");
+        return;
+    }
+    if (load_collection(r, cid, &c, &f) != 0) {
+        return;
+    }
+    if (!can_write(&r->who, &f)) {
+        reply_error(r, 403, "Forbidden", "this key may not add objects to this collection");
+        return;
+    }
+    if (!content_type_ok(r->req->content_type)) {
+        reply_error(r, 415, "Unsupported media type",
+                    "POST bodies must be " TAXII_MEDIA_TYPE " envelopes");
+        return;
+    }
+    if (r->req->body_too_large) {
+        char d[96];
+        snprintf(d, sizeof(d), "the body exceeds max_content_length (%zu bytes)",
+                 r->t->cfg.max_content_length);
+        reply_error(r, 413, "Request too large", d);
+        return;
+    }
+    json_t *env = jx_parse(r->req->body, r->req->body_len, JX_MAX_DEPTH, &err);
+    if (env == NULL) {
+        reply_error(r, 400, "Malformed request body", err.msg);
+        return;
+    }
+    json_t *objs = json_object_get(env, "objects");
+    if (!json_is_object(env) || !json_is_array(objs) || json_array_size(objs) == 0) {
+        json_decref(env);
+        reply_error(r, 422, "Not an envelope",
+                    "the body must be a TAXII envelope with a non-empty objects list (3.7)");
+        return;
+    }
+    char status_id[UUID_TEXT], actor[128];
+    uuid_v4(status_id);
+    actor_of(r, actor, sizeof(actor));
+    struct taxii_ingest_result res;
+    int rc = taxii_ingest(r->s, &r->who, &c, objs, status_id, actor, &res, &err);
+    json_decref(env);
+    if (rc != 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return;
+    }
+    buf_fini(&r->resp->body);
+    r->resp->body = res.status_json;
+    reply_ok(r, 202);
+}
+
+static void h_delete(struct rq *r, const char *cid, const char *oid)
+{
+    struct store_collection c;
+    struct access_collection f;
+    struct err err;
+    if (load_collection(r, cid, &c, &f) != 0) {
+        return;
+    }
+    if (!r->who.authenticated) {
+        reply_error(r, 401, "Authentication required", "deleting needs an API key");
+        return;
+    }
+    /* The object must exist and be visible to the subject, else 404. */
+    struct store_query q;
+    memset(&q, 0, sizeof(q));
+    q.coll = c.id;
+    q.added_after = -1;
+    q.limit = 1;
+    q.want_all = true;
+    q.ids[0] = oid;
+    q.n_ids = 1;
+    q.tlp_mask = access_read_mask(&r->who, &f);
+    struct buf tmp;
+    buf_init(&tmp, 1 << 24);
+    struct read_ctx probe = {&tmp, READ_VERSIONS, 0, 0, 0, 0};
+    bool more;
+    int rc = store_query_run(r->s, &q, read_row, &probe, &more, &err);
+    buf_fini(&tmp);
+    if (rc != 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return;
+    }
+    if (probe.n == 0) {
+        reply_error(r, 404, "Object not found", NULL);
+        return;
+    }
+    struct access_object ao = {STIX_TLP_UNMARKED, 0, true};
+    if (store_origin_of(r->s, oid, &ao.origin_org, &err) != 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return;
+    }
+    struct access_decision d = access_decide(&r->who, ACCESS_DELETE_OBJECT, &f, &ao);
+    if (d.verdict != ACCESS_ALLOW) {
+        reply_error(r, 403, "Forbidden", d.rule);
+        return;
+    }
+    char actor[128], detail[512];
+    int removed = 0;
+    actor_of(r, actor, sizeof(actor));
+    snprintf(detail, sizeof(detail), "collection=%s object=%s", c.id, oid);
+    if (store_begin(r->s, &err) != 0 ||
+        store_object_delete(r->s, c.id, oid, &removed, &err) != 0 ||
+        access_audit(r->s, actor, "objects.delete", detail, &err) != 0 ||
+        store_commit(r->s, &err) != 0) {
+        store_rollback(r->s);
+        reply_error(r, 500, "Internal error", err.msg);
+        return;
+    }
+    reply_ok(r, 200);
+}
+
+static void h_status(struct rq *r, const char *sid)
+{
+    char coll[UUID_TEXT];
+    int64_t org;
+    char *json = NULL;
+    struct err err;
+    if (!r->who.authenticated) {
+        reply_error(r, 401, "Authentication required", "status resources need an API key");
+        return;
+    }
+    int rc = store_status_get(r->s, sid, coll, &org, &json, &err);
+    if (rc < 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return;
+    }
+    struct store_collection c;
+    struct access_collection f;
+    /* Only the organisation that posted sees the status, and only while it may still see
+     * the collection. Anything else is indistinguishable from an unknown id. */
+    if (rc == 1 || org != r->who.org_id || store_collection_get(r->s, coll, &c, &err) != 0 ||
+        access_collection_facts(r->s, &r->who, &c, &f, &err) != 0 ||
+        access_decide(&r->who, ACCESS_READ_COLLECTION, &f, NULL).verdict != ACCESS_ALLOW) {
+        free(json);
+        reply_error(r, 404, "Status not found", NULL);
+        return;
+    }
+    if (buf_puts(&r->resp->body, json) != 0) {
+        free(json);
+        reply_oom(r);
+        return;
+    }
+    free(json);
+    reply_ok(r, 200);
+}
+
+/* ---- routing ------------------------------------------------------------------------------ */
+
+#define MAX_SEGS 8
+
+static void method_not_allowed(struct rq *r, const char *allow)
+{
+    reply_error(r, 405, "Method not allowed", NULL);
+    http_response_header(r->resp, "Allow", allow);
+}
+
+static void authenticate(struct rq *r)
+{
+    struct err err;
+    char actor[160], detail[256];
+    if (!r->req->auth_present) {
+        return;
+    }
+    int rc = r->req->auth_malformed
+                 ? (err_set(&err, "malformed Authorization header"), 1)
+                 : access_authenticate(r->s, r->t->cfg.pepper, r->req->auth_user,
+                                       r->req->auth_pass, &r->who, &err);
+    if (rc == 0) {
+        return;
+    }
+    if (rc < 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return;
+    }
+    snprintf(actor, sizeof(actor), "key:%.64s@%s", r->req->auth_user, r->req->peer);
+    snprintf(detail, sizeof(detail), "%s %.120s: %.100s", r->req->method, r->req->path,
+             err.msg);
+    struct err aerr;
+    if (store_begin(r->s, &aerr) == 0) {
+        if (access_audit(r->s, actor, "auth.fail", detail, &aerr) != 0 ||
+            store_commit(r->s, &aerr) != 0) {
+            store_rollback(r->s);
+        }
+    }
+    log_warn("authentication failed: %s %s", actor, err.msg);
+    memset(&r->who, 0, sizeof(r->who));
+    reply_error(r, 401, "Authentication failed", "the API key is unknown, revoked or expired");
+}
+
+static void route(struct rq *r)
+{
+    const char *path = r->req->path;
+    const char *method = r->req->method;
+    char copy[1024];
+    char *seg[MAX_SEGS];
+    int n = 0;
+    size_t len = strlen(path);
+    if (len == 0 || path[0] != '/' || path[len - 1] != '/' || len >= sizeof(copy)) {
+        reply_error(r, 404, "Not found", "TAXII endpoints end with a slash (3.1)");
+        return;
+    }
+    memcpy(copy, path, len + 1);
+    char *save = NULL;
+    for (char *t = strtok_r(copy, "/", &save); t != NULL; t = strtok_r(NULL, "/", &save)) {
+        if (n == MAX_SEGS) {
+            reply_error(r, 404, "Not found", NULL);
+            return;
+        }
+        seg[n++] = t;
+    }
+    bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    bool is_root = n >= 1 && strcmp(seg[0], r->t->api_root) == 0;
+    bool discovery = n == 1 && strcmp(seg[0], "taxii2") == 0;
+    bool coll = is_root && n >= 3 && strcmp(seg[1], "collections") == 0;
+    bool objects = coll && n >= 4 && strcmp(seg[3], "objects") == 0;
+    const char *allow = NULL;
+    if (discovery || (is_root && n == 1) || (is_root && n == 3 && strcmp(seg[1], "status") == 0) ||
+        (is_root && n == 2 && strcmp(seg[1], "collections") == 0) || (coll && n == 3) ||
+        (coll && n == 4 && strcmp(seg[3], "manifest") == 0) ||
+        (objects && n == 6 && strcmp(seg[5], "versions") == 0)) {
+        allow = "GET, HEAD";
+    } else if (objects && n == 4) {
+        allow = "GET, HEAD, POST";
+    } else if (objects && n == 5) {
+        allow = "GET, HEAD, DELETE";
+    } else {
+        reply_error(r, 404, "Not found", NULL);
+        return;
+    }
+    bool post = strcmp(method, "POST") == 0, del = strcmp(method, "DELETE") == 0;
+    if (!(get || (post && strstr(allow, "POST")) || (del && strstr(allow, "DELETE")))) {
+        method_not_allowed(r, allow);
+        return;
+    }
+    if (!accept_ok(r->req->accept)) {
+        reply_error(r, 406, "Not acceptable", "this server answers in " TAXII_MEDIA_TYPE);
+        return;
+    }
+    authenticate(r);
+    if (r->resp->status != 0) {
+        return;
+    }
+    if (discovery) {
+        h_discovery(r);
+    } else if (n == 1) {
+        h_api_root(r);
+    } else if (strcmp(seg[1], "status") == 0) {
+        h_status(r, seg[2]);
+    } else if (n == 2) {
+        h_collections(r);
+    } else if (n == 3) {
+        h_collection(r, seg[2]);
+    } else if (n == 4 && strcmp(seg[3], "manifest") == 0) {
+        h_read(r, seg[2], NULL, READ_MANIFEST);
+    } else if (n == 4 && post) {
+        h_post(r, seg[2]);
+    } else if (n == 4) {
+        h_read(r, seg[2], NULL, READ_OBJECTS);
+    } else if (n == 5 && del) {
+        h_delete(r, seg[2], seg[4]);
+    } else if (n == 5) {
+        h_read(r, seg[2], seg[4], READ_OBJECTS);
+    } else {
+        h_read(r, seg[2], seg[4], READ_VERSIONS);
+    }
+}
+
+void taxii_handle(void *ctx, const struct http_request *req, struct http_response *resp)
+{
+    struct rq r;
+    memset(&r, 0, sizeof(r));
+    r.t = ctx;
+    r.req = req;
+    r.resp = resp;
+    r.s = pool_take(r.t);
+    route(&r);
+    pool_give(r.t, r.s);
+    log_debug("%s %s%s%s -> %d", req->method, req->path, req->query[0] ? "?" : "", req->query,
+              resp->status);
+}

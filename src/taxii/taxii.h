@@ -1,0 +1,90 @@
+/*
+ * taxii — the TAXII 2.1 API over a store: discovery, the API root, collections, objects
+ * (GET, POST, DELETE), one object, manifest, versions and status, with filtering, paging,
+ * content negotiation and error bodies as the specification defines them. Every access
+ * question goes to access_decide(). Requests and responses are the http module's types;
+ * taxii_handle() is an http_handler.
+ */
+#ifndef CERTMESH_TAXII_H
+#define CERTMESH_TAXII_H
+
+#include "access/access.h"
+#include "base/base.h"
+#include "http/http.h"
+#include "store/store.h"
+
+#define TAXII_MEDIA_TYPE "application/taxii+json;version=2.1"
+#define TAXII_STIX_MEDIA_TYPE "application/stix+json;version=2.1"
+#define TAXII_QUERY_MAX 8192
+#define TAXII_DEFAULT_LIMIT 100
+#define TAXII_MAX_LIMIT 1000
+
+/* The URL query parameters of section 3.4, parsed strictly. Strings point into arena. */
+struct taxii_filter {
+    bool has_added_after;
+    ts_us added_after;
+    bool has_limit;
+    int limit;
+    bool has_next;
+    ts_us next;
+    const char *ids[STORE_MATCH_MAX];
+    int n_ids;
+    const char *types[STORE_MATCH_MAX];
+    int n_types;
+    const char *spec_versions[8];
+    int n_spec_versions;
+    bool has_version, v_all, v_first, v_last;
+    ts_us versions[STORE_MATCH_MAX];
+    int n_versions;
+    char arena[TAXII_QUERY_MAX + 64];
+    size_t used;
+};
+
+/* Parses a raw query string ("a=b&match[type]=x,y"). Malformed values, repeated
+ * parameters, empty lists and over-long input are errors (HTTP 400, section 3.4); unknown
+ * parameters and match fields are ignored, as section 3.4 allows. */
+int taxii_query_parse(const char *query, struct taxii_filter *f, struct err *err)
+    BASE_WARN_UNUSED;
+
+/* Encodes and decodes the opaque `next` token of an envelope (section 3.7). */
+void taxii_next_encode(ts_us date_added, char out[32]);
+int taxii_next_decode(const char *s, ts_us *out) BASE_WARN_UNUSED;
+
+struct taxii_config {
+    const char *title;
+    const char *description;
+    const char *contact;
+    const char *api_root; /* path segment, e.g. "api" */
+    size_t max_content_length;
+    const char *db_path;
+    unsigned pool_size; /* database connections, one per HTTP worker thread */
+    unsigned char pepper[ACCESS_PEPPER_BYTES];
+};
+
+struct taxii_server;
+
+int taxii_server_new(const struct taxii_config *cfg, struct taxii_server **out, struct err *err)
+    BASE_WARN_UNUSED;
+void taxii_server_free(struct taxii_server *t);
+
+/* The http_handler: answers one request completely. Thread-safe. */
+void taxii_handle(void *taxii_server, const struct http_request *req, struct http_response *resp);
+
+/* ---- ingest, shared by TAXII POST and `certmesh import` ------------------------------- */
+
+struct taxii_ingest_result {
+    size_t total, ok, failed;
+    struct buf status_json; /* the status resource (section 4.3.1) */
+};
+
+/* Validates and stores objects (a JSON array) into coll as who, in one transaction:
+ * every object is checked by stix_validate() and access_decide(); valid ones are stored
+ * even when others fail. Fills the status resource, stores it under status_id, and
+ * appends one audit row, all in the same transaction. Returns 0, or -1 if nothing could
+ * be committed (err says why). */
+int taxii_ingest(struct store *s, const struct access_subject *who,
+                 const struct store_collection *coll, json_t *objects, const char *status_id,
+                 const char *actor, struct taxii_ingest_result *res, struct err *err)
+    BASE_WARN_UNUSED;
+
+#endif
