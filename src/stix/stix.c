@@ -1132,8 +1132,15 @@ int stix_validate(const json_t *obj, const char *where, struct err *err)
             }
         }
     }
-    if (kind == STIX_CUSTOM && json_object_size(obj) <= 2) {
-        return fail(&v, "", "a custom object needs one or more properties (11.2.1)");
+    if (kind == STIX_CUSTOM) {
+        size_t own = 0;
+        json_object_foreach((json_t *)obj, key, val) {
+            own += strcmp(key, "type") != 0 && strcmp(key, "id") != 0 &&
+                   find_prop(p_common, key) == NULL;
+        }
+        if (own == 0) {
+            return fail(&v, "", "a custom object needs one or more properties of its own (11.2.1)");
+        }
     }
     json_t *gm = json_object_get(obj, "granular_markings");
     if (gm != NULL && check_granular(&v, gm) != 0) {

@@ -1,0 +1,285 @@
+/* access_test.c — the one decision function as a table: every subject (unauthenticated,
+ * reader, analyst, sync, admin) × audience (public, community, explicit list with and
+ * without the subject's organisation) × TLP (unmarked, CLEAR, GREEN, AMBER, AMBER+STRICT,
+ * RED), for reads, writes (with and without a write grant, by the originator, by another
+ * organisation, into the same or a further collection) and deletes. Also keys and the
+ * audit chain, against a real SQLite store. */
+#include "access/access.h"
+#include "unit.h"
+
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum subj { S_ANON, S_READER, S_ANALYST, S_SYNC, S_ADMIN };
+enum aud { A_PUBLIC, A_COMMUNITY, A_LIST_IN, A_LIST_OUT };
+enum orig { O_NEW, O_SELF, O_OTHER };
+
+#define ME 7
+#define THEM 9
+
+struct row {
+    enum access_action action;
+    enum subj subj;
+    enum aud aud;
+    bool grant;     /* the subject's organisation has a write grant */
+    enum orig orig; /* who first submitted the object */
+    bool in_coll;   /* a version is already in this collection */
+    /* expected verdict per TLP, in the order UNMARKED CLEAR GREEN AMBER AMBER+STRICT RED:
+     * y allow, f 403 forbidden, h 404 hidden, u 401 unauthenticated */
+    const char *expect;
+};
+
+#define R ACCESS_READ_OBJECT
+#define W ACCESS_WRITE_OBJECT
+#define D ACCESS_DELETE_OBJECT
+
+static const struct row table[] = {
+    /* reads: the audience decides visibility, TLP must fit the audience, sync never gets RED */
+    {R, S_ANON, A_PUBLIC, false, O_NEW, true, "fyffff"},
+    {R, S_ANON, A_COMMUNITY, false, O_NEW, true, "uuuuuu"},
+    {R, S_ANON, A_LIST_OUT, false, O_NEW, true, "uuuuuu"},
+    {R, S_READER, A_PUBLIC, false, O_NEW, true, "fyffff"},
+    {R, S_READER, A_COMMUNITY, false, O_NEW, true, "fyyfff"},
+    {R, S_READER, A_LIST_IN, false, O_NEW, true, "yyyyyy"},
+    {R, S_READER, A_LIST_OUT, false, O_NEW, true, "hhhhhh"},
+    {R, S_ANALYST, A_PUBLIC, true, O_SELF, true, "fyffff"},
+    {R, S_ANALYST, A_COMMUNITY, true, O_SELF, true, "fyyfff"},
+    {R, S_ANALYST, A_LIST_IN, true, O_OTHER, true, "yyyyyy"},
+    {R, S_ANALYST, A_LIST_OUT, true, O_SELF, true, "hhhhhh"},
+    {R, S_SYNC, A_PUBLIC, false, O_NEW, true, "fyffff"},
+    {R, S_SYNC, A_COMMUNITY, false, O_NEW, true, "fyyfff"},
+    {R, S_SYNC, A_LIST_IN, false, O_NEW, true, "yyyyyf"},
+    {R, S_SYNC, A_LIST_OUT, false, O_NEW, true, "hhhhhh"},
+    {R, S_ADMIN, A_PUBLIC, false, O_NEW, true, "fyffff"},
+    {R, S_ADMIN, A_COMMUNITY, false, O_NEW, true, "fyyfff"},
+    {R, S_ADMIN, A_LIST_IN, false, O_NEW, true, "yyyyyy"},
+    {R, S_ADMIN, A_LIST_OUT, false, O_NEW, true, "hhhhhh"}, /* admins get no read bypass */
+
+    /* writes of objects new to the node, with a write grant */
+    {W, S_ANON, A_PUBLIC, false, O_NEW, false, "uuuuuu"},
+    {W, S_ANON, A_LIST_IN, false, O_NEW, false, "uuuuuu"},
+    {W, S_READER, A_PUBLIC, true, O_NEW, false, "ffffff"},
+    {W, S_READER, A_COMMUNITY, true, O_NEW, false, "ffffff"},
+    {W, S_READER, A_LIST_IN, true, O_NEW, false, "ffffff"},
+    {W, S_READER, A_LIST_OUT, true, O_NEW, false, "hhhhhh"},
+    {W, S_ANALYST, A_PUBLIC, true, O_NEW, false, "fyffff"},
+    {W, S_ANALYST, A_COMMUNITY, true, O_NEW, false, "fyyfff"},
+    {W, S_ANALYST, A_LIST_IN, true, O_NEW, false, "yyyyyy"},
+    {W, S_ANALYST, A_LIST_OUT, true, O_NEW, false, "hhhhhh"},
+    {W, S_SYNC, A_PUBLIC, true, O_NEW, false, "fyffff"},
+    {W, S_SYNC, A_COMMUNITY, true, O_NEW, false, "fyyfff"},
+    {W, S_SYNC, A_LIST_IN, true, O_NEW, false, "yyyyyy"},
+    {W, S_ADMIN, A_PUBLIC, true, O_NEW, false, "fyffff"},
+    {W, S_ADMIN, A_COMMUNITY, true, O_NEW, false, "fyyfff"},
+    {W, S_ADMIN, A_LIST_IN, true, O_NEW, false, "yyyyyy"},
+    {W, S_ADMIN, A_LIST_OUT, true, O_NEW, false, "hhhhhh"},
+    /* without a write grant only admins write; TLP placement still binds them */
+    {W, S_ANALYST, A_PUBLIC, false, O_NEW, false, "ffffff"},
+    {W, S_ANALYST, A_COMMUNITY, false, O_NEW, false, "ffffff"},
+    {W, S_ANALYST, A_LIST_IN, false, O_NEW, false, "ffffff"},
+    {W, S_SYNC, A_LIST_IN, false, O_NEW, false, "ffffff"},
+    {W, S_ADMIN, A_LIST_IN, false, O_NEW, false, "yyyyyy"},
+    {W, S_ADMIN, A_PUBLIC, false, O_NEW, false, "fyffff"},
+    /* a further collection: AMBER and above only by the first submitter */
+    {W, S_ANALYST, A_LIST_IN, true, O_OTHER, false, "fyyfff"},
+    {W, S_ANALYST, A_COMMUNITY, true, O_OTHER, false, "fyyfff"},
+    {W, S_ADMIN, A_LIST_IN, true, O_OTHER, false, "fyyfff"},
+    {W, S_ANALYST, A_LIST_IN, true, O_SELF, false, "yyyyyy"},
+    /* the same collection again (a new version): not a further collection */
+    {W, S_ANALYST, A_LIST_IN, true, O_OTHER, true, "yyyyyy"},
+    {W, S_ANALYST, A_COMMUNITY, true, O_OTHER, true, "fyyfff"},
+
+    /* deletes: admins, or the originator with write access */
+    {D, S_ANON, A_PUBLIC, false, O_OTHER, true, "uuuuuu"},
+    {D, S_READER, A_LIST_IN, true, O_SELF, true, "ffffff"},
+    {D, S_ANALYST, A_LIST_IN, true, O_SELF, true, "yyyyyy"},
+    {D, S_ANALYST, A_PUBLIC, true, O_SELF, true, "yyyyyy"},
+    {D, S_ANALYST, A_LIST_IN, true, O_OTHER, true, "ffffff"},
+    {D, S_ANALYST, A_LIST_IN, false, O_SELF, true, "ffffff"},
+    {D, S_ANALYST, A_LIST_OUT, true, O_SELF, true, "hhhhhh"},
+    {D, S_SYNC, A_COMMUNITY, true, O_SELF, true, "yyyyyy"},
+    {D, S_ADMIN, A_LIST_IN, false, O_OTHER, true, "yyyyyy"},
+    {D, S_ADMIN, A_LIST_OUT, false, O_OTHER, true, "hhhhhh"},
+};
+
+static char verdict_char(enum access_verdict v)
+{
+    switch (v) {
+    case ACCESS_ALLOW:
+        return 'y';
+    case ACCESS_DENY_FORBIDDEN:
+        return 'f';
+    case ACCESS_DENY_HIDDEN:
+        return 'h';
+    case ACCESS_DENY_UNAUTHENTICATED:
+        return 'u';
+    }
+    return '?';
+}
+
+static void subject_of(enum subj s, struct access_subject *who)
+{
+    static const enum store_role roles[] = {STORE_ROLE_READER, STORE_ROLE_READER,
+                                            STORE_ROLE_ANALYST, STORE_ROLE_SYNC,
+                                            STORE_ROLE_ADMIN};
+    memset(who, 0, sizeof(*who));
+    who->authenticated = s != S_ANON;
+    who->org_id = s == S_ANON ? 0 : ME;
+    who->role = roles[s];
+}
+
+static void decision_table(void)
+{
+    static const enum store_audience auds[] = {STORE_AUD_PUBLIC, STORE_AUD_COMMUNITY,
+                                               STORE_AUD_LIST, STORE_AUD_LIST};
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+        const struct row *r = &table[i];
+        struct access_subject who;
+        subject_of(r->subj, &who);
+        struct access_collection c = {auds[r->aud], r->aud == A_LIST_IN && who.authenticated,
+                                      r->grant && who.authenticated};
+        char got[7] = {0};
+        for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
+            struct access_object o = {(enum stix_tlp)t,
+                                      r->orig == O_NEW ? 0 : r->orig == O_SELF ? ME : THEM,
+                                      r->in_coll};
+            struct access_decision d = access_decide(&who, r->action, &c, &o);
+            got[t] = verdict_char(d.verdict);
+            CHECK(d.rule != NULL && d.rule[0] != '\0');
+        }
+        if (strcmp(got, r->expect) != 0) {
+            fprintf(stderr, "    table row %zu: expected %s, got %s\n", i, r->expect, got);
+            CHECK(strcmp(got, r->expect) == 0);
+        }
+    }
+}
+
+static void collection_visibility(void)
+{
+    struct access_subject anon, reader;
+    subject_of(S_ANON, &anon);
+    subject_of(S_READER, &reader);
+    struct access_collection pub = {STORE_AUD_PUBLIC, false, false};
+    struct access_collection com = {STORE_AUD_COMMUNITY, false, false};
+    struct access_collection out = {STORE_AUD_LIST, false, false};
+    struct access_collection in = {STORE_AUD_LIST, true, false};
+    FAIL_IF(access_decide(&anon, ACCESS_READ_COLLECTION, &pub, NULL).verdict != ACCESS_ALLOW);
+    FAIL_IF(access_decide(&anon, ACCESS_READ_COLLECTION, &com, NULL).verdict !=
+            ACCESS_DENY_UNAUTHENTICATED);
+    FAIL_IF(access_decide(&reader, ACCESS_READ_COLLECTION, &com, NULL).verdict != ACCESS_ALLOW);
+    FAIL_IF(access_decide(&reader, ACCESS_READ_COLLECTION, &out, NULL).verdict !=
+            ACCESS_DENY_HIDDEN);
+    FAIL_IF(access_decide(&reader, ACCESS_READ_COLLECTION, &in, NULL).verdict != ACCESS_ALLOW);
+}
+
+static void read_mask_follows_decisions(void)
+{
+    struct access_subject sync, anon;
+    subject_of(S_SYNC, &sync);
+    subject_of(S_ANON, &anon);
+    struct access_collection in = {STORE_AUD_LIST, true, false};
+    struct access_collection pub = {STORE_AUD_PUBLIC, false, false};
+    unsigned all = (1u << (STIX_TLP_RED + 1)) - 1;
+    FAIL_IF(access_read_mask(&sync, &in) != (all & ~(1u << STIX_TLP_RED)));
+    FAIL_IF(access_read_mask(&anon, &pub) != (1u << STIX_TLP_CLEAR));
+}
+
+static struct store *temp_store(char *path, size_t n)
+{
+    struct store *s = NULL;
+    struct err err;
+    snprintf(path, n, "/tmp/certmesh-unit-%d-%u.db", (int)getpid(), (unsigned)rand());
+    if (store_open(path, true, &s, &err) != 0) {
+        fprintf(stderr, "    %s\n", err.msg);
+        return NULL;
+    }
+    return s;
+}
+
+static void remove_db(const char *path)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
+static void keys_authenticate(void)
+{
+    char path[256];
+    struct err err;
+    unsigned char pepper[ACCESS_PEPPER_BYTES] = {1, 2, 3};
+    FAIL_IF(sodium_init() < 0);
+    struct store *s = temp_store(path, sizeof(path));
+    FAIL_IF(s == NULL);
+    int64_t org;
+    char id[STORE_KEY_ID_MAX], secret[ACCESS_SECRET_HEX + 1], id2[STORE_KEY_ID_MAX],
+        secret2[ACCESS_SECRET_HEX + 1];
+    struct access_subject who;
+    CHECK(store_org_add(s, "cert-a", &org, &err) == 0);
+    CHECK(access_key_new(s, pepper, org, STORE_ROLE_ANALYST, 0, id, secret, &err) == 0);
+    CHECK(access_key_new(s, pepper, org, STORE_ROLE_READER, ts_now() - 1, id2, secret2, &err) ==
+          0);
+    CHECK(strlen(secret) == 64);
+    CHECK(access_authenticate(s, pepper, id, secret, &who, &err) == 0);
+    CHECK(who.authenticated && who.org_id == org && who.role == STORE_ROLE_ANALYST);
+    secret[0] = secret[0] == 'a' ? 'b' : 'a';
+    CHECK(access_authenticate(s, pepper, id, secret, &who, &err) == 1 && !who.authenticated);
+    CHECK(strcmp(err.msg, "wrong secret") == 0);
+    CHECK(access_authenticate(s, pepper, "knope", secret, &who, &err) == 1);
+    CHECK(access_authenticate(s, pepper, id2, secret2, &who, &err) == 1);
+    CHECK(strcmp(err.msg, "key expired") == 0);
+    /* the stored hash is keyed: another pepper does not accept the same secret */
+    unsigned char other[ACCESS_PEPPER_BYTES] = {9};
+    CHECK(access_authenticate(s, other, id2, secret2, &who, &err) == 1);
+    CHECK(store_key_revoke(s, id2, &err) == 0);
+    CHECK(store_key_revoke(s, "knope", &err) == 1);
+    store_close(s);
+    remove_db(path);
+}
+
+static void audit_chain_detects_tampering(void)
+{
+    char path[256];
+    struct err err;
+    FAIL_IF(sodium_init() < 0);
+    struct store *s = temp_store(path, sizeof(path));
+    FAIL_IF(s == NULL);
+    for (int i = 0; i < 5; i++) {
+        char d[32];
+        snprintf(d, sizeof(d), "change %d", i);
+        CHECK(access_audit(s, "tester", "test", d, &err) == 0);
+    }
+    int64_t rows, bad;
+    CHECK(access_audit_verify(s, &rows, &bad, &err) == 0 && rows == 5);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "UPDATE audit SET detail = 'nothing' WHERE seq = 3", 0, 0, 0) ==
+          SQLITE_OK);
+    CHECK(access_audit_verify(s, &rows, &bad, &err) == 1 && bad == 3);
+    CHECK(strstr(err.msg, "altered") != NULL);
+    CHECK(sqlite3_exec(db, "UPDATE audit SET detail = 'change 2' WHERE seq = 3", 0, 0, 0) ==
+          SQLITE_OK);
+    CHECK(access_audit_verify(s, &rows, &bad, &err) == 0);
+    CHECK(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 2", 0, 0, 0) == SQLITE_OK);
+    CHECK(access_audit_verify(s, &rows, &bad, &err) == 1 && bad == 3);
+    CHECK(strstr(err.msg, "removed") != NULL);
+    sqlite3_close(db);
+    store_close(s);
+    remove_db(path);
+}
+
+const struct unit_test access_tests[] = {
+    {"decision_table", decision_table},
+    {"collection_visibility", collection_visibility},
+    {"read_mask_follows_decisions", read_mask_follows_decisions},
+    {"keys_authenticate", keys_authenticate},
+    {"audit_chain_detects_tampering", audit_chain_detects_tampering},
+    {NULL, NULL},
+};

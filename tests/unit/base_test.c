@@ -1,0 +1,146 @@
+/* base_test.c — timestamps, UUIDs, encodings, buffers, JSON limits. */
+#include "base/base.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void ts_valid_forms(void)
+{
+    ts_us t;
+    int d;
+    FAIL_IF(ts_parse("1970-01-01T00:00:00Z", &t, &d) != 0 || t != 0 || d != 0);
+    FAIL_IF(ts_parse("2016-05-12T08:17:27.000Z", &t, &d) != 0 || d != 3);
+    FAIL_IF(t != 1463041047000000LL);
+    FAIL_IF(ts_parse("2016-05-12T08:17:27.123456789Z", &t, &d) != 0 || d != 9);
+    FAIL_IF(t != 1463041047123456LL);
+    FAIL_IF(ts_parse("2024-02-29T23:59:59.5Z", &t, NULL) != 0 || t % 1000000 != 500000);
+    FAIL_IF(ts_parse("2000-02-29T00:00:00Z", &t, NULL) != 0);
+}
+
+static void ts_invalid_forms(void)
+{
+    static const char *const bad[] = {
+        "",  "2016-05-12", "2016-05-12T08:17:27", "2016-05-12T08:17:27.Z",
+        "2016-05-12T08:17:27+00:00", "2016-05-12 08:17:27Z", "2016-13-12T08:17:27Z",
+        "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2016-05-12T24:00:00Z",
+        "2016-05-12T08:60:00Z", "2016-05-32T08:17:27Z", "2016-05-12T08:17:27ZZ",
+        "2016-05-12t08:17:27Z", "2016-5-12T08:17:27Z", "2016-05-12T08:17:27.12a4Z"};
+    ts_us t;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(ts_parse(bad[i], &t, NULL) != 0);
+    }
+}
+
+static void ts_format_roundtrip(void)
+{
+    char s[TS_MAX_TEXT];
+    ts_us t, back;
+    FAIL_IF(ts_parse("2026-11-28T01:02:03.456789Z", &t, NULL) != 0);
+    ts_format(t, 6, s);
+    FAIL_IF(strcmp(s, "2026-11-28T01:02:03.456789Z") != 0);
+    ts_format(t, 3, s);
+    FAIL_IF(strcmp(s, "2026-11-28T01:02:03.456Z") != 0);
+    ts_format(t, 0, s);
+    FAIL_IF(strcmp(s, "2026-11-28T01:02:03Z") != 0);
+    ts_format(-1, 6, s);
+    FAIL_IF(strcmp(s, "1969-12-31T23:59:59.999999Z") != 0);
+    FAIL_IF(ts_parse(s, &back, NULL) != 0 || back != -1);
+}
+
+static void uuid_rules(void)
+{
+    char u[UUID_TEXT], v[UUID_TEXT];
+    uuid_v4(u);
+    uuid_v4(v);
+    FAIL_IF(!uuid_valid(u, strlen(u)) || strcmp(u, v) == 0);
+    FAIL_IF(u[14] != '4');
+    FAIL_IF(!uuid_valid("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", 36));
+    FAIL_IF(uuid_valid("8E2E2D2B-17D4-4CBF-938F-98EE46B3CD3F", 36)); /* uppercase */
+    FAIL_IF(uuid_valid("8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f", 36)); /* variant */
+    FAIL_IF(uuid_valid("8e2e2d2b17d4-4cbf-938f-98ee46b3cd3f0", 36));
+    FAIL_IF(uuid_valid("8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3", 35));
+}
+
+static void base64_and_hex(void)
+{
+    char out[64];
+    unsigned char raw[32];
+    FAIL_IF(b64_encode("hello", 5, out) != 8 || strcmp(out, "aGVsbG8=") != 0);
+    FAIL_IF(b64_decode("aGVsbG8=", 8, raw, sizeof(raw)) != 5 || memcmp(raw, "hello", 5) != 0);
+    FAIL_IF(!b64_valid("", 0) || !b64_valid("AAAA", 4) || !b64_valid("aGk=", 4));
+    FAIL_IF(b64_valid("aGk", 3) || b64_valid("a=Gk", 4) || b64_valid("aGl=", 4)); /* not canonical */
+    FAIL_IF(b64_valid("a*Gk", 4));
+    FAIL_IF(!hex_valid("00ffAB", 6) || hex_valid("0", 1) || hex_valid("zz", 2));
+}
+
+static void integers(void)
+{
+    int64_t v;
+    FAIL_IF(str_to_i64("42", 0, 100, &v) != 0 || v != 42);
+    FAIL_IF(str_to_i64("-5", -10, 10, &v) != 0 || v != -5);
+    FAIL_IF(str_to_i64("101", 0, 100, &v) == 0);
+    FAIL_IF(str_to_i64("", 0, 100, &v) == 0 || str_to_i64("4x", 0, 100, &v) == 0);
+    FAIL_IF(str_to_i64(" 4", 0, 100, &v) == 0 || str_to_i64("+4", 0, 100, &v) == 0);
+    FAIL_IF(str_to_i64("99999999999999999999", 0, INT64_MAX, &v) == 0);
+}
+
+static void utf8(void)
+{
+    FAIL_IF(!str_utf8_valid("plain", 5));
+    FAIL_IF(!str_utf8_valid("\xe0\xb8\x81\xe0\xb8\xa3", 6)); /* Thai */
+    FAIL_IF(str_utf8_valid("\xc0\xaf", 2));                  /* overlong */
+    FAIL_IF(str_utf8_valid("\xed\xa0\x80", 3));              /* surrogate */
+    FAIL_IF(str_utf8_valid("\xe0\xb8", 2));                  /* truncated */
+    FAIL_IF(str_utf8_valid("\xff", 1));
+}
+
+static void buffers_are_bounded(void)
+{
+    struct buf b;
+    buf_init(&b, 8);
+    FAIL_IF(buf_puts(&b, "12345678") != 0);
+    FAIL_IF(buf_puts(&b, "9") == 0);
+    FAIL_IF(b.len != 8 || strcmp(b.data, "12345678") != 0);
+    buf_reset(&b);
+    FAIL_IF(buf_json_str(&b, "a\"\n") != 0 || strcmp(b.data, "\"a\\\"\\n\"") != 0);
+    buf_fini(&b);
+    buf_fini(NULL);
+}
+
+static void json_limits(void)
+{
+    struct err err;
+    char deep[200];
+    for (int i = 0; i < 65; i++) {
+        deep[i] = '[';
+        deep[65 + i] = ']';
+    }
+    json_t *j = jx_parse(deep, 130, JX_MAX_DEPTH, &err);
+    FAIL_IF(j != NULL || strstr(err.msg, "deeper than 64") == NULL);
+    j = jx_parse(deep + 1, 128, JX_MAX_DEPTH, &err);
+    FAIL_IF(j == NULL);
+    json_decref(j);
+    j = jx_parse("{\"a\":1,\"a\":2}", 13, JX_MAX_DEPTH, &err);
+    FAIL_IF(j != NULL);
+    j = jx_parse("{\"a\":\"\xff\"}", 9, JX_MAX_DEPTH, &err);
+    FAIL_IF(j != NULL || strstr(err.msg, "UTF-8") == NULL);
+    j = jx_parse("{\"a\":\"[[[[\"}", 12, 2, &err); /* brackets inside strings do not count */
+    FAIL_IF(j == NULL);
+    json_decref(j);
+    j = jx_parse("{\"a\":1} x", 9, JX_MAX_DEPTH, &err);
+    FAIL_IF(j != NULL || strstr(err.msg, "line 1") == NULL);
+}
+
+const struct unit_test base_tests[] = {
+    {"ts_valid_forms", ts_valid_forms},
+    {"ts_invalid_forms", ts_invalid_forms},
+    {"ts_format_roundtrip", ts_format_roundtrip},
+    {"uuid_rules", uuid_rules},
+    {"base64_and_hex", base64_and_hex},
+    {"integers", integers},
+    {"utf8", utf8},
+    {"buffers_are_bounded", buffers_are_bounded},
+    {"json_limits", json_limits},
+    {NULL, NULL},
+};
