@@ -87,7 +87,8 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
             return verdict(ACCESS_ALLOW, "admins may delete");
         }
         if (!coll->org_can_write) {
-            return verdict(ACCESS_DENY_FORBIDDEN, "the organisation may not write to this collection");
+            return verdict(ACCESS_DENY_FORBIDDEN,
+                           "the organisation may not write to this collection");
         }
         if (obj->origin_org != who->org_id) {
             return verdict(ACCESS_DENY_FORBIDDEN,
@@ -158,9 +159,9 @@ static void key_hash(const unsigned char pepper[ACCESS_PEPPER_BYTES], const char
                        ACCESS_PEPPER_BYTES);
 }
 
-int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES],
-                   int64_t org_id, enum store_role role, ts_us expires,
-                   char id[STORE_KEY_ID_MAX], char secret[ACCESS_SECRET_HEX + 1], struct err *err)
+int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES], int64_t org_id,
+                   enum store_role role, ts_us expires, char id[STORE_KEY_ID_MAX],
+                   char secret[ACCESS_SECRET_HEX + 1], struct err *err)
 {
     unsigned char idb[9], sb[32];
     randombytes_buf(idb, sizeof(idb));
@@ -170,8 +171,7 @@ int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYT
     snprintf(id, STORE_KEY_ID_MAX, "k%s", idhex);
     hex_encode(sb, sizeof(sb), secret);
     sodium_memzero(sb, sizeof(sb));
-    struct store_key k = {.org_id = org_id, .role = role, .created = ts_now(),
-                          .expires = expires};
+    struct store_key k = {.org_id = org_id, .role = role, .created = ts_now(), .expires = expires};
     str_copy(k.id, sizeof(k.id), id);
     key_hash(pepper, secret, k.hash);
     return store_key_add(s, &k, err);

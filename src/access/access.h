@@ -12,7 +12,7 @@
 #include "store/store.h"
 
 #define ACCESS_PEPPER_BYTES 32
-#define ACCESS_SECRET_HEX 64
+#define ACCESS_SECRET_HEX   64
 
 /* Who is asking. An unauthenticated subject has org_id 0. */
 struct access_subject {
@@ -38,9 +38,9 @@ struct access_collection {
 
 /* What the decision needs to know of the object (ignored for ACCESS_READ_COLLECTION). */
 struct access_object {
-    enum stix_tlp tlp;       /* as marked; UNMARKED is treated as AMBER */
-    int64_t origin_org;      /* first submitter on this node, 0 if new */
-    bool in_collection;      /* some version is already in this collection */
+    enum stix_tlp tlp;  /* as marked; UNMARKED is treated as AMBER */
+    int64_t origin_org; /* first submitter on this node, 0 if new */
+    bool in_collection; /* some version is already in this collection */
 };
 
 enum access_verdict {
@@ -73,10 +73,9 @@ int access_collection_facts(struct store *s, const struct access_subject *who,
 
 /* Creates a key for org with role; writes its id and the 64-hex-digit secret, which is
  * shown once and never stored. */
-int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES],
-                   int64_t org_id, enum store_role role, ts_us expires,
-                   char id[STORE_KEY_ID_MAX], char secret[ACCESS_SECRET_HEX + 1],
-                   struct err *err) BASE_WARN_UNUSED;
+int access_key_new(struct store *s, const unsigned char pepper[ACCESS_PEPPER_BYTES], int64_t org_id,
+                   enum store_role role, ts_us expires, char id[STORE_KEY_ID_MAX],
+                   char secret[ACCESS_SECRET_HEX + 1], struct err *err) BASE_WARN_UNUSED;
 
 /* Checks a presented key id and secret. 0: *who filled; 1: refused (unknown, revoked,
  * expired or wrong secret; err says which, for the audit log, not for the client);

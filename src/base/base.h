@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BASE_WARN_UNUSED __attribute__((warn_unused_result))
+#define BASE_WARN_UNUSED  __attribute__((warn_unused_result))
 #define BASE_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define BASE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -38,8 +38,8 @@ void log_set_level(enum log_level level);
 /* One line on stderr: time, level, message. Thread-safe (one write(2) per line). */
 void log_msg(enum log_level level, const char *fmt, ...) BASE_PRINTF(2, 3);
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
 
 /* ---- buffers ----------------------------------------------------------------------- */

@@ -26,8 +26,7 @@ static int depth_check(const char *p, size_t n, int max_depth, struct err *err)
             in_str = true;
         } else if (c == '{' || c == '[') {
             if (++depth > max_depth) {
-                return err_set(err, "JSON nesting deeper than %d levels at byte %zu", max_depth,
-                               i);
+                return err_set(err, "JSON nesting deeper than %d levels at byte %zu", max_depth, i);
             }
         } else if (c == '}' || c == ']') {
             depth--;

@@ -107,8 +107,8 @@ void ts_format(ts_us t, int ndigits, char out[TS_MAX_TEXT])
     int64_t rem = secs - days * 86400;
     int y, m, d;
     civil_from_days(days, &y, &m, &d);
-    int n = snprintf(out, TS_MAX_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d,
-                     (int)(rem / 3600), (int)(rem % 3600 / 60), (int)(rem % 60));
+    int n = snprintf(out, TS_MAX_TEXT, "%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, (int)(rem / 3600),
+                     (int)(rem % 3600 / 60), (int)(rem % 60));
     if (ndigits == 3) {
         snprintf(out + n, (size_t)(TS_MAX_TEXT - n), ".%03dZ", (int)(us / 1000));
     } else if (ndigits == 6) {

@@ -12,7 +12,8 @@ static const char usage[] =
     "usage: certmesh collection add --title TITLE --audience AUDIENCE --data DIR\n"
     "                               [--alias ALIAS] [--description TEXT] [--write ORG,...]\n"
     "       certmesh collection list --data DIR\n"
-    "       certmesh collection grant COLLECTION --data DIR [--audience ORG,...] [--write ORG,...]\n"
+    "       certmesh collection grant COLLECTION --data DIR [--audience ORG,...] [--write "
+    "ORG,...]\n"
     "\n"
     "AUDIENCE is 'public' (readable without a key, TLP:CLEAR only), 'community' (every\n"
     "organisation on the node; CLEAR and GREEN) or a comma-separated list of organisations\n"
@@ -70,9 +71,12 @@ int cmd_collection(int argc, char **argv)
 {
     const char *data = NULL, *title = NULL, *alias = NULL, *desc = NULL, *audience = NULL,
                *write = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL},         {"title", &title, NULL},
-                             {"alias", &alias, NULL},       {"description", &desc, NULL},
-                             {"audience", &audience, NULL}, {"write", &write, NULL},
+    struct cmd_opt opts[] = {{"data", &data, NULL},
+                             {"title", &title, NULL},
+                             {"alias", &alias, NULL},
+                             {"description", &desc, NULL},
+                             {"audience", &audience, NULL},
+                             {"write", &write, NULL},
                              {NULL, NULL, NULL}};
     struct cmd_args a;
     struct err err;

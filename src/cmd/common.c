@@ -93,8 +93,7 @@ struct store *cmd_open_store(const char *data)
     }
     cmd_path(path, sizeof(path), data, "certmesh.db");
     if (access(path, F_OK) != 0) {
-        cmd_error("%s is not a certmesh data directory (run: certmesh init --data %s)", data,
-                  data);
+        cmd_error("%s is not a certmesh data directory (run: certmesh init --data %s)", data, data);
         return NULL;
     }
     if (store_open(path, false, &s, &err) != 0) {

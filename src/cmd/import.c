@@ -21,14 +21,15 @@ static const char usage[] =
     "and the rest are stored. Exit status 1 if any object failed.\n";
 
 #define IMPORT_BATCH 1000
-#define IMPORT_MAX ((size_t)4 << 30)
+#define IMPORT_MAX   ((size_t)4 << 30)
 
 static void report_failures(const char *status_json)
 {
     json_t *st = json_loads(status_json, 0, NULL);
     size_t i;
     json_t *f;
-    json_array_foreach(json_object_get(st, "failures"), i, f) {
+    json_array_foreach(json_object_get(st, "failures"), i, f)
+    {
         fprintf(stderr, "  %s: %s\n", jx_str(f, "id") ? jx_str(f, "id") : "(no id)",
                 jx_str(f, "message") ? jx_str(f, "message") : "");
     }
@@ -123,8 +124,7 @@ int cmd_import(int argc, char **argv)
         }
         buf_fini(&res.status_json);
         if (tty) {
-            fprintf(stderr, "\rimported %zu/%zu objects (%zu failed)", ok + failed, total,
-                    failed);
+            fprintf(stderr, "\rimported %zu/%zu objects (%zu failed)", ok + failed, total, failed);
         }
     }
     if (tty) {

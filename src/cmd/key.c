@@ -28,9 +28,9 @@ static int print_key(void *ctx, const struct store_key *k)
     struct list_ctx *l = ctx;
     struct store_org o;
     struct err err;
-    const char *state = k->revoked ? "revoked"
+    const char *state = k->revoked                                    ? "revoked"
                         : (k->expires != 0 && k->expires <= ts_now()) ? "expired"
-                                                                     : "active";
+                                                                      : "active";
     if (store_org_get_id(l->s, k->org_id, &o, &err) != 0) {
         str_copy(o.name, sizeof(o.name), "?");
     }

@@ -111,8 +111,8 @@ static void parse_auth(const char *h, struct http_request *req)
     req->auth_malformed = false;
 }
 
-static enum MHD_Result respond(struct http_server *srv, struct MHD_Connection *c,
-                               struct conn *st, const char *url, const char *method)
+static enum MHD_Result respond(struct http_server *srv, struct MHD_Connection *c, struct conn *st,
+                               const char *url, const char *method)
 {
     struct http_request req;
     struct http_response resp;
@@ -139,8 +139,7 @@ static enum MHD_Result respond(struct http_server *srv, struct MHD_Connection *c
         if (sa->sa_family == AF_INET) {
             inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof(peer));
         } else if (sa->sa_family == AF_INET6) {
-            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
-                      sizeof(peer));
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof(peer));
         }
     }
     req.peer = peer;
@@ -150,8 +149,7 @@ static enum MHD_Result respond(struct http_server *srv, struct MHD_Connection *c
 
     size_t len;
     char *body = buf_steal(&resp.body, &len);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
         free(body);
         return MHD_NO;
@@ -168,9 +166,8 @@ static enum MHD_Result respond(struct http_server *srv, struct MHD_Connection *c
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct http_server *srv = cls;
     struct conn *st = *con_cls;
@@ -400,7 +397,8 @@ int http_cert_fingerprint(const char *cert_pem, char out[65], struct err *err)
     unsigned char fp[32];
     size_t n = sizeof(fp);
     int rc = -1;
-    if (gnutls_x509_crt_init(&crt) < 0 || gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
+    if (gnutls_x509_crt_init(&crt) < 0 ||
+        gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
         gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp, &n) < 0 || n != 32) {
         err_set(err, "cannot read the certificate");
         goto out;

@@ -43,8 +43,7 @@ struct http_response {
 /* Adds a response header (dropped silently past HTTP_MAX_HEADERS, which is a bug). */
 void http_response_header(struct http_response *r, const char *name, const char *value);
 
-typedef void (*http_handler)(void *ctx, const struct http_request *req,
-                             struct http_response *resp);
+typedef void (*http_handler)(void *ctx, const struct http_request *req, struct http_response *resp);
 
 struct http_config {
     const char *listen;   /* "ADDR:PORT", "[V6ADDR]:PORT" */
@@ -59,8 +58,8 @@ struct http_config {
 struct http_server;
 
 /* Starts listening. Refuses plain HTTP on anything but a loopback address. */
-int http_server_start(const struct http_config *cfg, struct http_server **out, struct err *err)
-    BASE_WARN_UNUSED;
+int http_server_start(const struct http_config *cfg, struct http_server **out,
+                      struct err *err) BASE_WARN_UNUSED;
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *srv);
 /* Stops accepting, waits up to drain_ms for in-flight requests to finish, then stops. */
@@ -71,8 +70,8 @@ bool http_listen_is_loopback(const char *listen);
 
 /* Creates a self-signed ECDSA P-256 certificate for the node (10 years) and its key, PEM.
  * Both strings are malloc'ed. */
-int http_cert_create(const char *common_name, char **cert_pem, char **key_pem, struct err *err)
-    BASE_WARN_UNUSED;
+int http_cert_create(const char *common_name, char **cert_pem, char **key_pem,
+                     struct err *err) BASE_WARN_UNUSED;
 /* SHA-256 fingerprint of the first certificate in a PEM, as 64 lowercase hex digits. */
 int http_cert_fingerprint(const char *cert_pem, char out[65], struct err *err) BASE_WARN_UNUSED;
 

@@ -58,16 +58,37 @@ struct type_rule {
     extra_fn extra;
 };
 
-#define P(n, k) {n, k, 0, NULL, 0, 0}
-#define PR(n, k) {n, k, REQ, NULL, 0, 0}
-#define PA(n, k, a) {n, k, 0, a, 0, 0}
-#define PRA(n, k, a) {n, k, REQ, a, 0, 0}
-#define PN(n, k, lo, hi) {n, k, 0, NULL, lo, hi}
-#define PRN(n, k, lo, hi) {n, k, REQ, NULL, lo, hi}
-#define PEND {NULL, PK_ANY, 0, NULL, 0, 0}
+#define P(n, k)                                                                                    \
+    {                                                                                              \
+        n, k, 0, NULL, 0, 0                                                                        \
+    }
+#define PR(n, k)                                                                                   \
+    {                                                                                              \
+        n, k, REQ, NULL, 0, 0                                                                      \
+    }
+#define PA(n, k, a)                                                                                \
+    {                                                                                              \
+        n, k, 0, a, 0, 0                                                                           \
+    }
+#define PRA(n, k, a)                                                                               \
+    {                                                                                              \
+        n, k, REQ, a, 0, 0                                                                         \
+    }
+#define PN(n, k, lo, hi)                                                                           \
+    {                                                                                              \
+        n, k, 0, NULL, lo, hi                                                                      \
+    }
+#define PRN(n, k, lo, hi)                                                                          \
+    {                                                                                              \
+        n, k, REQ, NULL, lo, hi                                                                    \
+    }
+#define PEND                                                                                       \
+    {                                                                                              \
+        NULL, PK_ANY, 0, NULL, 0, 0                                                                \
+    }
 
 #define MAX_COUNT 999999999.0
-#define INT54 9007199254740991.0
+#define INT54     9007199254740991.0
 
 static const char SCO_TYPES[] =
     "artifact,autonomous-system,directory,domain-name,email-addr,email-message,file,"
@@ -76,66 +97,83 @@ static const char SCO_TYPES[] =
 
 /* ---- property tables (section 4 SDOs, 5 SROs, 6 SCOs, 7 meta objects) ------------------ */
 
-static const struct prop p_attack_pattern[] = {
-    PR("name", PK_STR), P("description", PK_STR), P("aliases", PK_STRS),
-    P("kill_chain_phases", PK_KCP), PEND};
-static const struct prop p_campaign[] = {
-    PR("name", PK_STR),      P("description", PK_STR), P("aliases", PK_STRS),
-    P("first_seen", PK_TS),  P("last_seen", PK_TS),    P("objective", PK_STR),
-    PEND};
+static const struct prop p_attack_pattern[] = {PR("name", PK_STR), P("description", PK_STR),
+                                               P("aliases", PK_STRS),
+                                               P("kill_chain_phases", PK_KCP), PEND};
+static const struct prop p_campaign[] = {PR("name", PK_STR),
+                                         P("description", PK_STR),
+                                         P("aliases", PK_STRS),
+                                         P("first_seen", PK_TS),
+                                         P("last_seen", PK_TS),
+                                         P("objective", PK_STR),
+                                         PEND};
 static const struct prop p_course_of_action[] = {PR("name", PK_STR), P("description", PK_STR),
                                                  P("action", PK_ANY), PEND};
 static const struct prop p_grouping[] = {P("name", PK_STR), P("description", PK_STR),
-                                         PR("context", PK_STR), PR("object_refs", PK_REFS),
+                                         PR("context", PK_STR), PR("object_refs", PK_REFS), PEND};
+static const struct prop p_identity[] = {PR("name", PK_STR),
+                                         P("description", PK_STR),
+                                         P("roles", PK_STRS),
+                                         P("identity_class", PK_STR),
+                                         P("sectors", PK_STRS),
+                                         P("contact_information", PK_STR),
                                          PEND};
-static const struct prop p_identity[] = {
-    PR("name", PK_STR),           P("description", PK_STR),         P("roles", PK_STRS),
-    P("identity_class", PK_STR),  P("sectors", PK_STRS),            P("contact_information", PK_STR),
-    PEND};
 static const struct prop p_incident[] = {PR("name", PK_STR), P("description", PK_STR),
                                          P("kill_chain_phases", PK_KCP), PEND};
-static const struct prop p_indicator[] = {
-    P("name", PK_STR),          P("description", PK_STR),      P("indicator_types", PK_STRS),
-    PR("pattern", PK_STR),      PR("pattern_type", PK_STR),    P("pattern_version", PK_STR),
-    PR("valid_from", PK_TS),    P("valid_until", PK_TS),       P("kill_chain_phases", PK_KCP),
-    PEND};
-static const struct prop p_infrastructure[] = {
-    PR("name", PK_STR),         P("description", PK_STR), P("infrastructure_types", PK_STRS),
-    P("aliases", PK_STRS),      P("kill_chain_phases", PK_KCP), P("first_seen", PK_TS),
-    P("last_seen", PK_TS),      PEND};
-static const struct prop p_intrusion_set[] = {
-    PR("name", PK_STR),          P("description", PK_STR),  P("aliases", PK_STRS),
-    P("first_seen", PK_TS),      P("last_seen", PK_TS),     P("goals", PK_STRS),
-    P("resource_level", PK_STR), P("primary_motivation", PK_STR),
-    P("secondary_motivations", PK_STRS), PEND};
-static const struct prop p_location[] = {
-    P("name", PK_STR),
-    P("description", PK_STR),
-    PN("latitude", PK_NUM, -90.0, 90.0),
-    PN("longitude", PK_NUM, -180.0, 180.0),
-    PN("precision", PK_NUM, 0.0, INFINITY),
-    P("region", PK_STR),
-    P("country", PK_STR),
-    P("administrative_area", PK_STR),
-    P("city", PK_STR),
-    P("street_address", PK_STR),
-    P("postal_code", PK_STR),
-    PEND};
-static const struct prop p_malware[] = {
-    P("name", PK_STR),
-    P("description", PK_STR),
-    P("malware_types", PK_STRS),
-    PR("is_family", PK_BOOL),
-    P("aliases", PK_STRS),
-    P("kill_chain_phases", PK_KCP),
-    P("first_seen", PK_TS),
-    P("last_seen", PK_TS),
-    PA("operating_system_refs", PK_REFS, "software"),
-    P("architecture_execution_envs", PK_STRS),
-    P("implementation_languages", PK_STRS),
-    P("capabilities", PK_STRS),
-    PA("sample_refs", PK_REFS, "file,artifact"),
-    PEND};
+static const struct prop p_indicator[] = {P("name", PK_STR),
+                                          P("description", PK_STR),
+                                          P("indicator_types", PK_STRS),
+                                          PR("pattern", PK_STR),
+                                          PR("pattern_type", PK_STR),
+                                          P("pattern_version", PK_STR),
+                                          PR("valid_from", PK_TS),
+                                          P("valid_until", PK_TS),
+                                          P("kill_chain_phases", PK_KCP),
+                                          PEND};
+static const struct prop p_infrastructure[] = {PR("name", PK_STR),
+                                               P("description", PK_STR),
+                                               P("infrastructure_types", PK_STRS),
+                                               P("aliases", PK_STRS),
+                                               P("kill_chain_phases", PK_KCP),
+                                               P("first_seen", PK_TS),
+                                               P("last_seen", PK_TS),
+                                               PEND};
+static const struct prop p_intrusion_set[] = {PR("name", PK_STR),
+                                              P("description", PK_STR),
+                                              P("aliases", PK_STRS),
+                                              P("first_seen", PK_TS),
+                                              P("last_seen", PK_TS),
+                                              P("goals", PK_STRS),
+                                              P("resource_level", PK_STR),
+                                              P("primary_motivation", PK_STR),
+                                              P("secondary_motivations", PK_STRS),
+                                              PEND};
+static const struct prop p_location[] = {P("name", PK_STR),
+                                         P("description", PK_STR),
+                                         PN("latitude", PK_NUM, -90.0, 90.0),
+                                         PN("longitude", PK_NUM, -180.0, 180.0),
+                                         PN("precision", PK_NUM, 0.0, INFINITY),
+                                         P("region", PK_STR),
+                                         P("country", PK_STR),
+                                         P("administrative_area", PK_STR),
+                                         P("city", PK_STR),
+                                         P("street_address", PK_STR),
+                                         P("postal_code", PK_STR),
+                                         PEND};
+static const struct prop p_malware[] = {P("name", PK_STR),
+                                        P("description", PK_STR),
+                                        P("malware_types", PK_STRS),
+                                        PR("is_family", PK_BOOL),
+                                        P("aliases", PK_STRS),
+                                        P("kill_chain_phases", PK_KCP),
+                                        P("first_seen", PK_TS),
+                                        P("last_seen", PK_TS),
+                                        PA("operating_system_refs", PK_REFS, "software"),
+                                        P("architecture_execution_envs", PK_STRS),
+                                        P("implementation_languages", PK_STRS),
+                                        P("capabilities", PK_STRS),
+                                        PA("sample_refs", PK_REFS, "file,artifact"),
+                                        PEND};
 static const struct prop p_malware_analysis[] = {
     PR("product", PK_STR),
     P("version", PK_STR),
@@ -156,88 +194,108 @@ static const struct prop p_malware_analysis[] = {
     PEND};
 static const struct prop p_note[] = {P("abstract", PK_STR), PR("content", PK_STR),
                                      P("authors", PK_STRS), PR("object_refs", PK_REFS), PEND};
-static const struct prop p_observed_data[] = {
-    PR("first_observed", PK_TS), PR("last_observed", PK_TS),
-    PRN("number_observed", PK_INT, 1, MAX_COUNT), P("objects", PK_DICT),
-    P("object_refs", PK_REFS), PEND};
+static const struct prop p_observed_data[] = {PR("first_observed", PK_TS),
+                                              PR("last_observed", PK_TS),
+                                              PRN("number_observed", PK_INT, 1, MAX_COUNT),
+                                              P("objects", PK_DICT),
+                                              P("object_refs", PK_REFS),
+                                              PEND};
 static const struct prop p_opinion[] = {
     P("explanation", PK_STR), P("authors", PK_STRS),
     PRA("opinion", PK_ENUM, "|strongly-disagree|disagree|neutral|agree|strongly-agree|"),
     PR("object_refs", PK_REFS), PEND};
-static const struct prop p_report[] = {PR("name", PK_STR), P("description", PK_STR),
+static const struct prop p_report[] = {PR("name", PK_STR),         P("description", PK_STR),
                                        P("report_types", PK_STRS), PR("published", PK_TS),
                                        PR("object_refs", PK_REFS), PEND};
-static const struct prop p_threat_actor[] = {
-    PR("name", PK_STR),          P("description", PK_STR),     P("threat_actor_types", PK_STRS),
-    P("aliases", PK_STRS),       P("first_seen", PK_TS),       P("last_seen", PK_TS),
-    P("roles", PK_STRS),         P("goals", PK_STRS),          P("sophistication", PK_STR),
-    P("resource_level", PK_STR), P("primary_motivation", PK_STR),
-    P("secondary_motivations", PK_STRS), P("personal_motivations", PK_STRS), PEND};
-static const struct prop p_tool[] = {
-    PR("name", PK_STR),    P("description", PK_STR),       P("tool_types", PK_STRS),
-    P("aliases", PK_STRS), P("kill_chain_phases", PK_KCP), P("tool_version", PK_STR),
-    PEND};
-static const struct prop p_vulnerability[] = {PR("name", PK_STR), P("description", PK_STR),
-                                              PEND};
-static const struct prop p_relationship[] = {
-    PR("relationship_type", PK_STR), P("description", PK_STR), PR("source_ref", PK_REF),
-    PR("target_ref", PK_REF), P("start_time", PK_TS), P("stop_time", PK_TS), PEND};
-static const struct prop p_sighting[] = {
-    P("description", PK_STR),
-    P("first_seen", PK_TS),
-    P("last_seen", PK_TS),
-    PN("count", PK_INT, 0, MAX_COUNT),
-    PR("sighting_of_ref", PK_REF),
-    PA("observed_data_refs", PK_REFS, "observed-data"),
-    PA("where_sighted_refs", PK_REFS, "identity,location"),
-    P("summary", PK_BOOL),
-    PEND};
+static const struct prop p_threat_actor[] = {PR("name", PK_STR),
+                                             P("description", PK_STR),
+                                             P("threat_actor_types", PK_STRS),
+                                             P("aliases", PK_STRS),
+                                             P("first_seen", PK_TS),
+                                             P("last_seen", PK_TS),
+                                             P("roles", PK_STRS),
+                                             P("goals", PK_STRS),
+                                             P("sophistication", PK_STR),
+                                             P("resource_level", PK_STR),
+                                             P("primary_motivation", PK_STR),
+                                             P("secondary_motivations", PK_STRS),
+                                             P("personal_motivations", PK_STRS),
+                                             PEND};
+static const struct prop p_tool[] = {PR("name", PK_STR),
+                                     P("description", PK_STR),
+                                     P("tool_types", PK_STRS),
+                                     P("aliases", PK_STRS),
+                                     P("kill_chain_phases", PK_KCP),
+                                     P("tool_version", PK_STR),
+                                     PEND};
+static const struct prop p_vulnerability[] = {PR("name", PK_STR), P("description", PK_STR), PEND};
+static const struct prop p_relationship[] = {PR("relationship_type", PK_STR),
+                                             P("description", PK_STR),
+                                             PR("source_ref", PK_REF),
+                                             PR("target_ref", PK_REF),
+                                             P("start_time", PK_TS),
+                                             P("stop_time", PK_TS),
+                                             PEND};
+static const struct prop p_sighting[] = {P("description", PK_STR),
+                                         P("first_seen", PK_TS),
+                                         P("last_seen", PK_TS),
+                                         PN("count", PK_INT, 0, MAX_COUNT),
+                                         PR("sighting_of_ref", PK_REF),
+                                         PA("observed_data_refs", PK_REFS, "observed-data"),
+                                         PA("where_sighted_refs", PK_REFS, "identity,location"),
+                                         P("summary", PK_BOOL),
+                                         PEND};
 
 static const struct prop p_artifact[] = {
-    P("mime_type", PK_STR), P("payload_bin", PK_BIN), P("url", PK_STR), P("hashes", PK_HASHES),
+    P("mime_type", PK_STR),
+    P("payload_bin", PK_BIN),
+    P("url", PK_STR),
+    P("hashes", PK_HASHES),
     PA("encryption_algorithm", PK_ENUM, "|mime-type-indicated|AES-256-GCM|ChaCha20-Poly1305|"),
-    P("decryption_key", PK_STR), PEND};
+    P("decryption_key", PK_STR),
+    PEND};
 static const struct prop p_autonomous_system[] = {PRN("number", PK_INT, 0, INT54),
                                                   P("name", PK_STR), P("rir", PK_STR), PEND};
-static const struct prop p_directory[] = {
-    PR("path", PK_STR), P("path_enc", PK_STR), P("ctime", PK_TS), P("mtime", PK_TS),
-    P("atime", PK_TS), PA("contains_refs", PK_REFS, "file,directory"), PEND};
+static const struct prop p_directory[] = {PR("path", PK_STR),
+                                          P("path_enc", PK_STR),
+                                          P("ctime", PK_TS),
+                                          P("mtime", PK_TS),
+                                          P("atime", PK_TS),
+                                          PA("contains_refs", PK_REFS, "file,directory"),
+                                          PEND};
 static const struct prop p_domain_name[] = {
-    PR("value", PK_STR), PA("resolves_to_refs", PK_REFS, "ipv4-addr,ipv6-addr,domain-name"),
-    PEND};
+    PR("value", PK_STR), PA("resolves_to_refs", PK_REFS, "ipv4-addr,ipv6-addr,domain-name"), PEND};
 static const struct prop p_email_addr[] = {PR("value", PK_STR), P("display_name", PK_STR),
                                            PA("belongs_to_ref", PK_REF, "user-account"), PEND};
-static const struct prop p_email_message[] = {
-    PR("is_multipart", PK_BOOL),
-    P("date", PK_TS),
-    P("content_type", PK_STR),
-    PA("from_ref", PK_REF, "email-addr"),
-    PA("sender_ref", PK_REF, "email-addr"),
-    PA("to_refs", PK_REFS, "email-addr"),
-    PA("cc_refs", PK_REFS, "email-addr"),
-    PA("bcc_refs", PK_REFS, "email-addr"),
-    P("message_id", PK_STR),
-    P("subject", PK_STR),
-    P("received_lines", PK_STRS),
-    P("additional_header_fields", PK_DICT),
-    P("body", PK_STR),
-    P("body_multipart", PK_OBJS),
-    PA("raw_email_ref", PK_REF, "artifact"),
-    PEND};
-static const struct prop p_file[] = {
-    P("hashes", PK_HASHES),
-    PN("size", PK_INT, 0, INT54),
-    P("name", PK_STR),
-    P("name_enc", PK_STR),
-    P("magic_number_hex", PK_HEX),
-    P("mime_type", PK_STR),
-    P("ctime", PK_TS),
-    P("mtime", PK_TS),
-    P("atime", PK_TS),
-    PA("parent_directory_ref", PK_REF, "directory"),
-    PA("contains_refs", PK_REFS, SCO_TYPES),
-    PA("content_ref", PK_REF, "artifact"),
-    PEND};
+static const struct prop p_email_message[] = {PR("is_multipart", PK_BOOL),
+                                              P("date", PK_TS),
+                                              P("content_type", PK_STR),
+                                              PA("from_ref", PK_REF, "email-addr"),
+                                              PA("sender_ref", PK_REF, "email-addr"),
+                                              PA("to_refs", PK_REFS, "email-addr"),
+                                              PA("cc_refs", PK_REFS, "email-addr"),
+                                              PA("bcc_refs", PK_REFS, "email-addr"),
+                                              P("message_id", PK_STR),
+                                              P("subject", PK_STR),
+                                              P("received_lines", PK_STRS),
+                                              P("additional_header_fields", PK_DICT),
+                                              P("body", PK_STR),
+                                              P("body_multipart", PK_OBJS),
+                                              PA("raw_email_ref", PK_REF, "artifact"),
+                                              PEND};
+static const struct prop p_file[] = {P("hashes", PK_HASHES),
+                                     PN("size", PK_INT, 0, INT54),
+                                     P("name", PK_STR),
+                                     P("name_enc", PK_STR),
+                                     P("magic_number_hex", PK_HEX),
+                                     P("mime_type", PK_STR),
+                                     P("ctime", PK_TS),
+                                     P("mtime", PK_TS),
+                                     P("atime", PK_TS),
+                                     PA("parent_directory_ref", PK_REF, "directory"),
+                                     PA("contains_refs", PK_REFS, SCO_TYPES),
+                                     PA("content_ref", PK_REF, "artifact"),
+                                     PEND};
 static const struct prop p_ipv4[] = {PR("value", PK_STR),
                                      PA("resolves_to_refs", PK_REFS, "mac-addr"),
                                      PA("belongs_to_refs", PK_REFS, "autonomous-system"), PEND};
@@ -262,63 +320,75 @@ static const struct prop p_network_traffic[] = {
     PA("encapsulates_refs", PK_REFS, "network-traffic"),
     PA("encapsulated_by_ref", PK_REF, "network-traffic"),
     PEND};
-static const struct prop p_process[] = {
-    P("is_hidden", PK_BOOL),
-    PN("pid", PK_INT, -INT54, INT54),
-    P("created_time", PK_TS),
-    P("cwd", PK_STR),
-    P("command_line", PK_STR),
-    P("environment_variables", PK_DICT),
-    PA("opened_connection_refs", PK_REFS, "network-traffic"),
-    PA("creator_user_ref", PK_REF, "user-account"),
-    PA("image_ref", PK_REF, "file"),
-    PA("parent_ref", PK_REF, "process"),
-    PA("child_refs", PK_REFS, "process"),
-    PEND};
-static const struct prop p_software[] = {PR("name", PK_STR),   P("cpe", PK_STR),
-                                         P("swid", PK_STR),    P("languages", PK_STRS),
-                                         P("vendor", PK_STR),  P("version", PK_STR),
+static const struct prop p_process[] = {P("is_hidden", PK_BOOL),
+                                        PN("pid", PK_INT, -INT54, INT54),
+                                        P("created_time", PK_TS),
+                                        P("cwd", PK_STR),
+                                        P("command_line", PK_STR),
+                                        P("environment_variables", PK_DICT),
+                                        PA("opened_connection_refs", PK_REFS, "network-traffic"),
+                                        PA("creator_user_ref", PK_REF, "user-account"),
+                                        PA("image_ref", PK_REF, "file"),
+                                        PA("parent_ref", PK_REF, "process"),
+                                        PA("child_refs", PK_REFS, "process"),
+                                        PEND};
+static const struct prop p_software[] = {PR("name", PK_STR),
+                                         P("cpe", PK_STR),
+                                         P("swid", PK_STR),
+                                         P("languages", PK_STRS),
+                                         P("vendor", PK_STR),
+                                         P("version", PK_STR),
                                          PEND};
 static const struct prop p_url[] = {PR("value", PK_STR), PEND};
-static const struct prop p_user_account[] = {
-    P("user_id", PK_STR),          P("credential", PK_STR),
-    P("account_login", PK_STR),    P("account_type", PK_STR),
-    P("display_name", PK_STR),     P("is_service_account", PK_BOOL),
-    P("is_privileged", PK_BOOL),   P("can_escalate_privs", PK_BOOL),
-    P("is_disabled", PK_BOOL),     P("account_created", PK_TS),
-    P("account_expires", PK_TS),   P("credential_last_changed", PK_TS),
-    P("account_first_login", PK_TS), P("account_last_login", PK_TS),
-    PEND};
-static const struct prop p_registry_key[] = {
-    P("key", PK_STR), P("values", PK_OBJS), P("modified_time", PK_TS),
-    PA("creator_user_ref", PK_REF, "user-account"), PN("number_of_subkeys", PK_INT, 0, INT54),
-    PEND};
-static const struct prop p_x509[] = {
-    P("is_self_signed", PK_BOOL),
-    P("hashes", PK_HASHES),
-    P("version", PK_STR),
-    P("serial_number", PK_STR),
-    P("signature_algorithm", PK_STR),
-    P("issuer", PK_STR),
-    P("validity_not_before", PK_TS),
-    P("validity_not_after", PK_TS),
-    P("subject", PK_STR),
-    P("subject_public_key_algorithm", PK_STR),
-    P("subject_public_key_modulus", PK_STR),
-    PN("subject_public_key_exponent", PK_INT, 0, INT54),
-    P("x509_v3_extensions", PK_OBJ),
-    PEND};
+static const struct prop p_user_account[] = {P("user_id", PK_STR),
+                                             P("credential", PK_STR),
+                                             P("account_login", PK_STR),
+                                             P("account_type", PK_STR),
+                                             P("display_name", PK_STR),
+                                             P("is_service_account", PK_BOOL),
+                                             P("is_privileged", PK_BOOL),
+                                             P("can_escalate_privs", PK_BOOL),
+                                             P("is_disabled", PK_BOOL),
+                                             P("account_created", PK_TS),
+                                             P("account_expires", PK_TS),
+                                             P("credential_last_changed", PK_TS),
+                                             P("account_first_login", PK_TS),
+                                             P("account_last_login", PK_TS),
+                                             PEND};
+static const struct prop p_registry_key[] = {P("key", PK_STR),
+                                             P("values", PK_OBJS),
+                                             P("modified_time", PK_TS),
+                                             PA("creator_user_ref", PK_REF, "user-account"),
+                                             PN("number_of_subkeys", PK_INT, 0, INT54),
+                                             PEND};
+static const struct prop p_x509[] = {P("is_self_signed", PK_BOOL),
+                                     P("hashes", PK_HASHES),
+                                     P("version", PK_STR),
+                                     P("serial_number", PK_STR),
+                                     P("signature_algorithm", PK_STR),
+                                     P("issuer", PK_STR),
+                                     P("validity_not_before", PK_TS),
+                                     P("validity_not_after", PK_TS),
+                                     P("subject", PK_STR),
+                                     P("subject_public_key_algorithm", PK_STR),
+                                     P("subject_public_key_modulus", PK_STR),
+                                     PN("subject_public_key_exponent", PK_INT, 0, INT54),
+                                     P("x509_v3_extensions", PK_OBJ),
+                                     PEND};
 
 static const struct prop p_marking_definition[] = {P("name", PK_STR), P("definition_type", PK_STR),
                                                    P("definition", PK_OBJ), PEND};
-static const struct prop p_language_content[] = {PR("object_ref", PK_REF),
-                                                 P("object_modified", PK_TS),
-                                                 PR("contents", PK_DICT), PEND};
+static const struct prop p_language_content[] = {
+    PR("object_ref", PK_REF), P("object_modified", PK_TS), PR("contents", PK_DICT), PEND};
 static const struct prop p_extension_definition[] = {
-    PR("name", PK_STR), P("description", PK_STR), PR("schema", PK_STR), PR("version", PK_STR),
+    PR("name", PK_STR),
+    P("description", PK_STR),
+    PR("schema", PK_STR),
+    PR("version", PK_STR),
     PRA("extension_types", PK_ENUMS,
         "|new-sdo|new-sro|new-sco|property-extension|toplevel-property-extension|"),
-    P("extension_properties", PK_STRS), PEND};
+    P("extension_properties", PK_STRS),
+    PEND};
 
 /* ---- rules a table cannot express --------------------------------------------------- */
 
@@ -347,8 +417,7 @@ static int order(struct vctx *v, const char *a, const char *b, bool strict)
 {
     ts_us ta, tb;
     const char *sa = jx_str(v->obj, a), *sb = jx_str(v->obj, b);
-    if (sa == NULL || sb == NULL || ts_parse(sa, &ta, NULL) != 0 ||
-        ts_parse(sb, &tb, NULL) != 0) {
+    if (sa == NULL || sb == NULL || ts_parse(sa, &ta, NULL) != 0 || ts_parse(sb, &tb, NULL) != 0) {
         return 0;
     }
     if (strict ? tb <= ta : tb < ta) {
@@ -417,9 +486,10 @@ static int x_relationship(struct vctx *v)
     static const char *const ends[] = {"source_ref", "target_ref"};
     for (size_t i = 0; i < 2; i++) {
         const char *r = jx_str(v->obj, ends[i]);
-        if (r != NULL && (str_has_prefix(r, "bundle--") || str_has_prefix(r, "language-content--") ||
-                          str_has_prefix(r, "marking-definition--") ||
-                          str_has_prefix(r, "relationship--") || str_has_prefix(r, "sighting--"))) {
+        if (r != NULL &&
+            (str_has_prefix(r, "bundle--") || str_has_prefix(r, "language-content--") ||
+             str_has_prefix(r, "marking-definition--") || str_has_prefix(r, "relationship--") ||
+             str_has_prefix(r, "sighting--"))) {
             return fail(v, ends[i], "must refer to an SDO or SCO (5.1)");
         }
     }
@@ -495,11 +565,13 @@ static int x_network_traffic(struct vctx *v)
  * property beyond the SCO common ones (6.13, 6.16, 6.17, 6.18). */
 static int x_nonempty_sco(struct vctx *v)
 {
-    static const char *const common[] = {"type", "id", "spec_version", "object_marking_refs",
-                                         "granular_markings", "defanged", "extensions"};
+    static const char *const common[] = {
+        "type",     "id",        "spec_version", "object_marking_refs", "granular_markings",
+        "defanged", "extensions"};
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)v->obj, key, val) {
+    json_object_foreach((json_t *)v->obj, key, val)
+    {
         bool is_common = false;
         for (size_t i = 0; i < BASE_ARRAY_LEN(common); i++) {
             if (strcmp(key, common[i]) == 0 && strcmp(key, "extensions") != 0) {
@@ -532,8 +604,8 @@ static int x_marking_definition(struct vctx *v)
     }
     if (dt != NULL && strcmp(dt, "tlp") == 0) {
         const char *t = jx_str(def, "tlp");
-        if (t == NULL || (strcmp(t, "white") && strcmp(t, "green") && strcmp(t, "amber") &&
-                          strcmp(t, "red"))) {
+        if (t == NULL ||
+            (strcmp(t, "white") && strcmp(t, "green") && strcmp(t, "amber") && strcmp(t, "red"))) {
             return fail(v, "definition.tlp", "must be one of white, green, amber, red (7.2.1.4)");
         }
     }
@@ -545,7 +617,8 @@ static int x_language_content(struct vctx *v)
     json_t *contents = json_object_get(v->obj, "contents");
     const char *lang;
     json_t *val;
-    json_object_foreach(contents, lang, val) {
+    json_object_foreach(contents, lang, val)
+    {
         if (!json_is_object(val)) {
             return fail(v, "contents", "each language maps to a dictionary (7.1)");
         }
@@ -724,17 +797,19 @@ static int check_hashes(struct vctx *v, const char *path, const json_t *val)
     static const struct {
         const char *name;
         size_t hexlen;
-    } algos[] = {{"MD5", 32},      {"SHA-1", 40},    {"SHA-256", 64},  {"SHA-512", 128},
-                 {"SHA3-256", 64}, {"SHA3-512", 128}};
+    } algos[] = {{"MD5", 32},      {"SHA-1", 40},    {"SHA-256", 64},
+                 {"SHA-512", 128}, {"SHA3-256", 64}, {"SHA3-512", 128}};
     if (!json_is_object(val) || json_object_size(val) == 0) {
         return fail(v, path, "must be a non-empty dictionary of hashes (2.7)");
     }
     const char *key;
     json_t *h;
-    json_object_foreach((json_t *)val, key, h) {
+    json_object_foreach((json_t *)val, key, h)
+    {
         size_t n = strlen(key);
-        if (n < 3 || n > 250 || strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                            "0123456789-_") != n) {
+        if (n < 3 || n > 250 ||
+            strspn(key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                        "0123456789-_") != n) {
             return fail(v, path, "hash key '%.64s' must be 3-250 of a-z A-Z 0-9 - _ (2.7)", key);
         }
         const char *s = json_string_value(h);
@@ -793,7 +868,8 @@ static int check_value(struct vctx *v, const struct prop *p, const char *path, c
         if (check_list(v, path, val) != 0) {
             return -1;
         }
-        json_array_foreach(val, i, e) {
+        json_array_foreach(val, i, e)
+        {
             snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
             if (p->kind == PK_REFS && check_ref(v, sub, e, p->arg) != 0) {
                 return -1;
@@ -801,7 +877,8 @@ static int check_value(struct vctx *v, const struct prop *p, const char *path, c
             if (p->kind == PK_STRS && !json_is_string(e)) {
                 return fail(v, sub, "must be a string");
             }
-            if (p->kind == PK_ENUMS && (!json_is_string(e) || !enum_has(p->arg, json_string_value(e)))) {
+            if (p->kind == PK_ENUMS &&
+                (!json_is_string(e) || !enum_has(p->arg, json_string_value(e)))) {
                 return fail(v, sub, "must be one of %s", p->arg);
             }
             if (p->kind == PK_OBJS && !json_is_object(e)) {
@@ -810,8 +887,9 @@ static int check_value(struct vctx *v, const struct prop *p, const char *path, c
             if (p->kind == PK_KCP) {
                 if (!json_is_object(e) || !json_is_string(json_object_get(e, "kill_chain_name")) ||
                     !json_is_string(json_object_get(e, "phase_name"))) {
-                    return fail(v, sub, "a kill-chain-phase needs string kill_chain_name and "
-                                        "phase_name (2.10)");
+                    return fail(v, sub,
+                                "a kill-chain-phase needs string kill_chain_name and "
+                                "phase_name (2.10)");
                 }
             }
         }
@@ -844,21 +922,20 @@ static int check_value(struct vctx *v, const struct prop *p, const char *path, c
 
 /* ---- common properties (3.2, 6.1) ---------------------------------------------------- */
 
-static const struct prop p_common[] = {
-    P("spec_version", PK_STR),
-    P("created", PK_TS),
-    P("modified", PK_TS),
-    PA("created_by_ref", PK_REF, "identity"),
-    P("revoked", PK_BOOL),
-    P("labels", PK_STRS),
-    PN("confidence", PK_INT, 0, 100),
-    P("lang", PK_STR),
-    P("external_references", PK_OBJS),
-    PA("object_marking_refs", PK_REFS, "marking-definition"),
-    P("granular_markings", PK_OBJS),
-    P("extensions", PK_DICT),
-    P("defanged", PK_BOOL),
-    PEND};
+static const struct prop p_common[] = {P("spec_version", PK_STR),
+                                       P("created", PK_TS),
+                                       P("modified", PK_TS),
+                                       PA("created_by_ref", PK_REF, "identity"),
+                                       P("revoked", PK_BOOL),
+                                       P("labels", PK_STRS),
+                                       PN("confidence", PK_INT, 0, 100),
+                                       P("lang", PK_STR),
+                                       P("external_references", PK_OBJS),
+                                       PA("object_marking_refs", PK_REFS, "marking-definition"),
+                                       P("granular_markings", PK_OBJS),
+                                       P("extensions", PK_DICT),
+                                       P("defanged", PK_BOOL),
+                                       PEND};
 
 /* Walks a granular-marking selector (7.2.3) through the object: "a.b", "a.[2].c". */
 static bool selector_resolves(const json_t *obj, const char *sel)
@@ -893,7 +970,8 @@ static int check_granular(struct vctx *v, const json_t *list)
     size_t i, k;
     json_t *gm, *sel;
     char path[96];
-    json_array_foreach(list, i, gm) {
+    json_array_foreach(list, i, gm)
+    {
         snprintf(path, sizeof(path), "granular_markings[%zu]", i);
         bool lang = json_object_get(gm, "lang") != NULL;
         json_t *ref = json_object_get(gm, "marking_ref");
@@ -919,7 +997,8 @@ static int check_granular(struct vctx *v, const json_t *list)
         if (check_list(v, sp, sels) != 0) {
             return -1;
         }
-        json_array_foreach(sels, k, sel) {
+        json_array_foreach(sels, k, sel)
+        {
             if (!json_is_string(sel) || !selector_resolves(v->obj, json_string_value(sel))) {
                 return fail(v, sp, "selector '%.100s' does not resolve to a property of the object",
                             json_is_string(sel) ? json_string_value(sel) : "(not a string)");
@@ -934,7 +1013,8 @@ static int check_extref(struct vctx *v, const json_t *list)
     size_t i;
     json_t *er;
     char path[96];
-    json_array_foreach(list, i, er) {
+    json_array_foreach(list, i, er)
+    {
         snprintf(path, sizeof(path), "external_references[%zu]", i);
         if (!json_is_string(json_object_get(er, "source_name"))) {
             return fail(v, path, "source_name is a required string (2.5)");
@@ -962,7 +1042,8 @@ static int check_extensions(struct vctx *v, const json_t *ext)
 {
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)ext, key, val) {
+    json_object_foreach((json_t *)ext, key, val)
+    {
         char path[320];
         snprintf(path, sizeof(path), "extensions.%.250s", key);
         if (!json_is_object(val)) {
@@ -993,8 +1074,9 @@ static int check_extensions(struct vctx *v, const json_t *ext)
 static int check_custom_prop(struct vctx *v, const char *name, const json_t *val)
 {
     if (!prop_name_ok(name)) {
-        return fail(v, name, "custom property names are 3-250 characters of a-z, 0-9 and _ "
-                             "(11.1.1)");
+        return fail(v, name,
+                    "custom property names are 3-250 characters of a-z, 0-9 and _ "
+                    "(11.1.1)");
     }
     size_t n = strlen(name);
     const char *s = json_string_value(val);
@@ -1021,7 +1103,8 @@ static bool is_new_sco_custom(const json_t *obj)
 {
     const char *key;
     json_t *val;
-    json_object_foreach(json_object_get(obj, "extensions"), key, val) {
+    json_object_foreach(json_object_get(obj, "extensions"), key, val)
+    {
         const char *et = jx_str(val, "extension_type");
         if (et != NULL && strcmp(et, "new-sco") == 0) {
             return true;
@@ -1041,8 +1124,9 @@ int stix_validate(const json_t *obj, const char *where, struct err *err)
         return fail(&v, "type", "required property missing");
     }
     if (!type_name_ok(type)) {
-        return fail(&v, "type", "'%.64s' is not a valid type name: 3-250 characters of a-z, "
-                                "0-9 and single hyphens (11.2.1)",
+        return fail(&v, "type",
+                    "'%.64s' is not a valid type name: 3-250 characters of a-z, "
+                    "0-9 and single hyphens (11.2.1)",
                     type);
     }
     if (strcmp(type, "bundle") == 0) {
@@ -1073,9 +1157,9 @@ int stix_validate(const json_t *obj, const char *where, struct err *err)
     bool need_created = !sco;
     bool need_modified = !sco && strcmp(type, "marking-definition") != 0;
     if (sco) {
-        static const char *const sdo_only[] = {"created", "modified", "created_by_ref",
-                                               "revoked", "labels", "confidence", "lang",
-                                               "external_references"};
+        static const char *const sdo_only[] = {
+            "created", "modified",   "created_by_ref", "revoked",
+            "labels",  "confidence", "lang",           "external_references"};
         for (size_t i = 0; i < BASE_ARRAY_LEN(sdo_only); i++) {
             if (kind == STIX_SCO && has(&v, sdo_only[i])) {
                 return fail(&v, sdo_only[i], "not a property of a cyber-observable (6.1)");
@@ -1094,7 +1178,8 @@ int stix_validate(const json_t *obj, const char *where, struct err *err)
 
     const char *key;
     json_t *val;
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         if (strcmp(key, "type") == 0 || strcmp(key, "id") == 0) {
             continue;
         }
@@ -1134,7 +1219,8 @@ int stix_validate(const json_t *obj, const char *where, struct err *err)
     }
     if (kind == STIX_CUSTOM) {
         size_t own = 0;
-        json_object_foreach((json_t *)obj, key, val) {
+        json_object_foreach((json_t *)obj, key, val)
+        {
             own += strcmp(key, "type") != 0 && strcmp(key, "id") != 0 &&
                    find_prop(p_common, key) == NULL;
         }
@@ -1219,7 +1305,8 @@ enum stix_tlp stix_tlp_of(const json_t *obj)
     enum stix_tlp best = STIX_TLP_UNMARKED;
     size_t i;
     json_t *ref;
-    json_array_foreach(json_object_get(obj, "object_marking_refs"), i, ref) {
+    json_array_foreach(json_object_get(obj, "object_marking_refs"), i, ref)
+    {
         const char *s = json_string_value(ref);
         for (size_t k = 0; s != NULL && k < BASE_ARRAY_LEN(tlp_ids); k++) {
             if (strcmp(s, tlp_ids[k].id) == 0 && tlp_ids[k].tlp > best) {
@@ -1239,7 +1326,7 @@ enum stix_tlp stix_tlp_of(const json_t *obj)
     return best;
 }
 
-static const char *const tlp_names[] = {"UNMARKED", "CLEAR", "GREEN",
+static const char *const tlp_names[] = {"UNMARKED", "CLEAR",        "GREEN",
                                         "AMBER",    "AMBER+STRICT", "RED"};
 
 const char *stix_tlp_name(enum stix_tlp tlp)
@@ -1281,8 +1368,8 @@ json_t *stix_tlp_marking_object(enum stix_tlp tlp)
     return json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:{s:s, s:s}}}", "type", "marking-definition",
                      "spec_version", "2.1", "id", tlp_ids[tlp - 1].id, "created",
                      "2022-10-01T00:00:00.000Z", "name", name, "extensions",
-                     "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d",
-                     "extension_type", "property-extension", "tlp_2_0", value[tlp]);
+                     "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d", "extension_type",
+                     "property-extension", "tlp_2_0", value[tlp]);
 }
 
 json_t *stix_objects_of(json_t *doc, struct err *err)

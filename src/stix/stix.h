@@ -9,7 +9,7 @@
 #include "base/base.h"
 
 /* type (max 250) + "--" + UUID */
-#define STIX_ID_MAX 300
+#define STIX_ID_MAX   300
 #define STIX_TYPE_MAX 251
 
 /* TLP of an object, from its object_marking_refs. Ordered from least to most restrictive

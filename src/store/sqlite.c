@@ -141,8 +141,9 @@ int store_open(const char *path, bool create, struct store **out, struct err *er
     sqlite3_busy_timeout(s->db, 10000);
     sqlite3_extended_result_codes(s->db, 1);
     /* FULL: an acknowledged POST survives a crash of the machine, not only of the process. */
-    if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                "PRAGMA cache_size=-8000;",
+    if (exec(s,
+             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+             "PRAGMA cache_size=-8000;",
              err) != 0) {
         goto fail;
     }
@@ -322,8 +323,8 @@ static int org_copy(void *ctx, const struct store_org *o)
 
 int store_org_get(struct store *s, const char *name, struct store_org *org, struct err *err)
 {
-    int n = org_query(s, "SELECT id, name, identity FROM orgs WHERE name = ?1", name, 0,
-                      org_copy, org, err);
+    int n = org_query(s, "SELECT id, name, identity FROM orgs WHERE name = ?1", name, 0, org_copy,
+                      org, err);
     return n < 0 ? -1 : n == 0 ? 1 : 0;
 }
 
@@ -365,8 +366,9 @@ int store_role_parse(const char *s, enum store_role *out)
 int store_key_add(struct store *s, const struct store_key *k, struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "INSERT INTO keys(id, org_id, role, hash, created, expires) VALUES "
-                   "(?1,?2,?3,?4,?5,?6)",
+    if (prepare(s,
+                "INSERT INTO keys(id, org_id, role, hash, created, expires) VALUES "
+                "(?1,?2,?3,?4,?5,?6)",
                 &st, err)) {
         return -1;
     }
@@ -430,8 +432,9 @@ int store_key_revoke(struct store *s, const char *id, struct err *err)
 int store_key_list(struct store *s, int64_t org_id, store_key_fn fn, void *ctx, struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "SELECT id, org_id, role, hash, created, expires, revoked FROM keys WHERE "
-                   "?1 = 0 OR org_id = ?1 ORDER BY created",
+    if (prepare(s,
+                "SELECT id, org_id, role, hash, created, expires, revoked FROM keys WHERE "
+                "?1 = 0 OR org_id = ?1 ORDER BY created",
                 &st, err)) {
         return -1;
     }
@@ -453,8 +456,9 @@ int store_key_list(struct store *s, int64_t org_id, store_key_fn fn, void *ctx, 
 int store_collection_add(struct store *s, const struct store_collection *c, struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "INSERT INTO collections(id, title, alias, description, audience, created) "
-                   "VALUES (?1,?2,?3,?4,?5,?6)",
+    if (prepare(s,
+                "INSERT INTO collections(id, title, alias, description, audience, created) "
+                "VALUES (?1,?2,?3,?4,?5,?6)",
                 &st, err)) {
         return -1;
     }
@@ -564,8 +568,9 @@ int store_collection_members(struct store *s, const char *coll, bool write, stru
                              struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "SELECT o.name FROM grants g JOIN orgs o ON o.id = g.org_id WHERE "
-                   "g.coll = ?1 AND g.write = ?2 ORDER BY o.name",
+    if (prepare(s,
+                "SELECT o.name FROM grants g JOIN orgs o ON o.id = g.org_id WHERE "
+                "g.coll = ?1 AND g.write = ?2 ORDER BY o.name",
                 &st, err)) {
         return -1;
     }
@@ -630,9 +635,8 @@ static int run_update(struct store *s, enum stmt_id id, const char *coll, const 
     return step_done(s, st, err, "update entries");
 }
 
-int store_object_put(struct store *s, const char *coll, const struct stix_meta *m,
-                     const char *json, size_t json_len, int64_t org_id, bool *added,
-                     struct err *err)
+int store_object_put(struct store *s, const char *coll, const struct stix_meta *m, const char *json,
+                     size_t json_len, int64_t org_id, bool *added, struct err *err)
 {
     *added = false;
     if (!s->in_tx) {
@@ -870,8 +874,9 @@ int store_status_put(struct store *s, const char *id, const char *coll, int64_t 
                      const char *json, struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "INSERT OR REPLACE INTO status(id, coll, org_id, created, json) VALUES "
-                   "(?1,?2,?3,?4,?5)",
+    if (prepare(s,
+                "INSERT OR REPLACE INTO status(id, coll, org_id, created, json) VALUES "
+                "(?1,?2,?3,?4,?5)",
                 &st, err)) {
         return -1;
     }
@@ -910,8 +915,9 @@ int store_status_get(struct store *s, const char *id, char coll[UUID_TEXT], int6
 int store_audit_append(struct store *s, const struct store_audit_row *r, struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "INSERT INTO audit(seq, at, actor, action, detail, prev, hash) VALUES "
-                   "(?1,?2,?3,?4,?5,?6,?7)",
+    if (prepare(s,
+                "INSERT INTO audit(seq, at, actor, action, detail, prev, hash) VALUES "
+                "(?1,?2,?3,?4,?5,?6,?7)",
                 &st, err)) {
         return -1;
     }
@@ -950,8 +956,8 @@ int store_audit_walk(struct store *s, store_audit_fn fn, void *ctx, struct err *
 {
     static const unsigned char zero[32];
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "SELECT seq, at, actor, action, detail, prev, hash FROM audit ORDER BY seq",
-                &st, err)) {
+    if (prepare(s, "SELECT seq, at, actor, action, detail, prev, hash FROM audit ORDER BY seq", &st,
+                err)) {
         return -1;
     }
     int rc;

@@ -19,8 +19,7 @@ struct store;
 
 /* Opens (create=true: creates) the database file at path, in WAL mode with full
  * synchronisation, and brings the schema up to date. */
-int store_open(const char *path, bool create, struct store **out, struct err *err)
-    BASE_WARN_UNUSED;
+int store_open(const char *path, bool create, struct store **out, struct err *err) BASE_WARN_UNUSED;
 void store_close(struct store *s); /* NULL is a no-op */
 
 /* An immediate (write-locking) transaction; nested use is an error. */
@@ -38,8 +37,7 @@ struct store_org {
     char identity[STIX_ID_MAX]; /* the org's STIX identity id */
 };
 
-int store_org_add(struct store *s, const char *name, int64_t *id, struct err *err)
-    BASE_WARN_UNUSED;
+int store_org_add(struct store *s, const char *name, int64_t *id, struct err *err) BASE_WARN_UNUSED;
 /* 0 and fills org if found; 1 if no such organisation; -1 on error. */
 int store_org_get(struct store *s, const char *name, struct store_org *org, struct err *err);
 int store_org_get_id(struct store *s, int64_t id, struct store_org *org, struct err *err);
@@ -82,8 +80,8 @@ struct store_collection {
     enum store_audience audience;
 };
 
-int store_collection_add(struct store *s, const struct store_collection *c, struct err *err)
-    BASE_WARN_UNUSED;
+int store_collection_add(struct store *s, const struct store_collection *c,
+                         struct err *err) BASE_WARN_UNUSED;
 /* Finds by id or alias: 0 found, 1 not found, -1 error. */
 int store_collection_get(struct store *s, const char *id_or_alias, struct store_collection *c,
                          struct err *err);
@@ -108,8 +106,8 @@ int store_origin_of(struct store *s, const char *stix_id, int64_t *org_id, struc
  * text is kept once per (id, version); a version already in the collection is a no-op
  * that reports success (*added = false). date_added comes from the node clock, strictly
  * increasing across the whole node. */
-int store_object_put(struct store *s, const char *coll, const struct stix_meta *m,
-                     const char *json, size_t json_len, int64_t org_id, bool *added,
+int store_object_put(struct store *s, const char *coll, const struct stix_meta *m, const char *json,
+                     size_t json_len, int64_t org_id, bool *added,
                      struct err *err) BASE_WARN_UNUSED;
 
 /* Whether the exact version (any version for STORE_ANY_VERSION) is in the collection:
@@ -172,8 +170,8 @@ struct store_audit_row {
     const char *actor, *action, *detail;
     const unsigned char *prev, *hash; /* 32 bytes each */
 };
-int store_audit_append(struct store *s, const struct store_audit_row *r, struct err *err)
-    BASE_WARN_UNUSED;
+int store_audit_append(struct store *s, const struct store_audit_row *r,
+                       struct err *err) BASE_WARN_UNUSED;
 /* The last row's hash and sequence (zeros and 0 for an empty chain). */
 int store_audit_tail(struct store *s, unsigned char hash[32], int64_t *seq, struct err *err);
 typedef int (*store_audit_fn)(void *ctx, const struct store_audit_row *r);
@@ -181,8 +179,8 @@ int store_audit_walk(struct store *s, store_audit_fn fn, void *ctx, struct err *
 
 /* ---- node settings ------------------------------------------------------------------ */
 
-int store_meta_set(struct store *s, const char *key, const char *value, struct err *err)
-    BASE_WARN_UNUSED;
+int store_meta_set(struct store *s, const char *key, const char *value,
+                   struct err *err) BASE_WARN_UNUSED;
 /* 0 and *value malloc'ed, 1 if unset, -1 on error. */
 int store_meta_get(struct store *s, const char *key, char **value, struct err *err);
 

@@ -105,8 +105,9 @@ static int parse_version(struct taxii_filter *f, char *v, struct err *err)
         } else {
             ts_us t;
             if (ts_parse(items[i], &t, NULL) != 0) {
-                return err_set(err, "match[version]: '%.64s' is not first, last, all or an RFC "
-                                    "3339 timestamp",
+                return err_set(err,
+                               "match[version]: '%.64s' is not first, last, all or an RFC "
+                               "3339 timestamp",
                                items[i]);
             }
             for (int k = 0; k < f->n_versions; k++) {

@@ -265,8 +265,7 @@ static int collection_json(struct buf *b, const struct store_collection *c, bool
            (c->description[0] && json_kv_str(b, true, "description", c->description)) ||
            (c->alias[0] && json_kv_str(b, true, "alias", c->alias)) ||
            buf_printf(b, ",\"can_read\":%s,\"can_write\":%s,\"media_types\":[\"%s\"]}",
-                      can_read ? "true" : "false", can_w ? "true" : "false",
-                      TAXII_STIX_MEDIA_TYPE);
+                      can_read ? "true" : "false", can_w ? "true" : "false", TAXII_STIX_MEDIA_TYPE);
 }
 
 struct list_ctx {
@@ -513,8 +512,7 @@ static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kin
         taxii_next_encode(rc.last, next);
     }
     if (buf_printf(b, "%s\"more\":%s", rc.n ? "," : "", more ? "true" : "false") ||
-        (more && kind != READ_VERSIONS && json_kv_str(b, true, "next", next)) ||
-        buf_puts(b, "}")) {
+        (more && kind != READ_VERSIONS && json_kv_str(b, true, "next", next)) || buf_puts(b, "}")) {
         reply_oom(r);
         goto out;
     }
@@ -535,9 +533,9 @@ out:
 static int status_entry(struct buf *b, bool *first, const char *id, const char *version,
                         const char *msg)
 {
-    if ((!*first && buf_puts(b, ",")) || buf_puts(b, "{") ||
-        json_kv_str(b, false, "id", id) || json_kv_str(b, true, "version", version) ||
-        (msg && json_kv_str(b, true, "message", msg)) || buf_puts(b, "}")) {
+    if ((!*first && buf_puts(b, ",")) || buf_puts(b, "{") || json_kv_str(b, false, "id", id) ||
+        json_kv_str(b, true, "version", version) || (msg && json_kv_str(b, true, "message", msg)) ||
+        buf_puts(b, "}")) {
         return -1;
     }
     *first = false;
@@ -565,7 +563,8 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
     }
     size_t i;
     json_t *obj;
-    json_array_foreach(objects, i, obj) {
+    json_array_foreach(objects, i, obj)
+    {
         char where[32];
         struct err oerr;
         struct stix_meta m;
@@ -612,8 +611,7 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         if (prc != 0) {
             goto rollback;
         }
-        if (status_entry(&ok, &ok_first, m.id, m.version, added ? NULL : "already present") !=
-            0) {
+        if (status_entry(&ok, &ok_first, m.id, m.version, added ? NULL : "already present") != 0) {
             err_set(err, "out of memory");
             goto rollback;
         }
@@ -624,8 +622,8 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         json_kv_str(b, true, "status", "complete") ||
         json_kv_str(b, true, "request_timestamp", requested) ||
         buf_printf(b, ",\"total_count\":%zu,\"success_count\":%zu", res->total, res->ok) ||
-        (res->ok && (buf_puts(b, ",\"successes\":[") || buf_append(b, ok.data, ok.len) ||
-                     buf_puts(b, "]"))) ||
+        (res->ok &&
+         (buf_puts(b, ",\"successes\":[") || buf_append(b, ok.data, ok.len) || buf_puts(b, "]"))) ||
         buf_printf(b, ",\"failure_count\":%zu", res->failed) ||
         (res->failed && (buf_puts(b, ",\"failures\":[") || buf_append(b, bad.data, bad.len) ||
                          buf_puts(b, "]"))) ||
@@ -761,8 +759,7 @@ static void h_delete(struct rq *r, const char *cid, const char *oid)
     int removed = 0;
     actor_of(r, actor, sizeof(actor));
     snprintf(detail, sizeof(detail), "collection=%s object=%s", c.id, oid);
-    if (store_begin(r->s, &err) != 0 ||
-        store_object_delete(r->s, c.id, oid, &removed, &err) != 0 ||
+    if (store_begin(r->s, &err) != 0 || store_object_delete(r->s, c.id, oid, &removed, &err) != 0 ||
         access_audit(r->s, actor, "objects.delete", detail, &err) != 0 ||
         store_commit(r->s, &err) != 0) {
         store_rollback(r->s);
@@ -824,10 +821,9 @@ static void authenticate(struct rq *r)
     if (!r->req->auth_present) {
         return;
     }
-    int rc = r->req->auth_malformed
-                 ? (err_set(&err, "malformed Authorization header"), 1)
-                 : access_authenticate(r->s, r->t->cfg.pepper, r->req->auth_user,
-                                       r->req->auth_pass, &r->who, &err);
+    int rc = r->req->auth_malformed ? (err_set(&err, "malformed Authorization header"), 1)
+                                    : access_authenticate(r->s, r->t->cfg.pepper, r->req->auth_user,
+                                                          r->req->auth_pass, &r->who, &err);
     if (rc == 0) {
         return;
     }
@@ -836,8 +832,7 @@ static void authenticate(struct rq *r)
         return;
     }
     snprintf(actor, sizeof(actor), "key:%.64s@%s", r->req->auth_user, r->req->peer);
-    snprintf(detail, sizeof(detail), "%s %.120s: %.100s", r->req->method, r->req->path,
-             err.msg);
+    snprintf(detail, sizeof(detail), "%s %.120s: %.100s", r->req->method, r->req->path, err.msg);
     struct err aerr;
     if (store_begin(r->s, &aerr) == 0) {
         if (access_audit(r->s, actor, "auth.fail", detail, &aerr) != 0 ||

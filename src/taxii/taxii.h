@@ -13,11 +13,11 @@
 #include "http/http.h"
 #include "store/store.h"
 
-#define TAXII_MEDIA_TYPE "application/taxii+json;version=2.1"
+#define TAXII_MEDIA_TYPE      "application/taxii+json;version=2.1"
 #define TAXII_STIX_MEDIA_TYPE "application/stix+json;version=2.1"
-#define TAXII_QUERY_MAX 8192
-#define TAXII_DEFAULT_LIMIT 100
-#define TAXII_MAX_LIMIT 1000
+#define TAXII_QUERY_MAX       8192
+#define TAXII_DEFAULT_LIMIT   100
+#define TAXII_MAX_LIMIT       1000
 
 /* The URL query parameters of section 3.4, parsed strictly. Strings point into arena. */
 struct taxii_filter {
@@ -43,8 +43,7 @@ struct taxii_filter {
 /* Parses a raw query string ("a=b&match[type]=x,y"). Malformed values, repeated
  * parameters, empty lists and over-long input are errors (HTTP 400, section 3.4); unknown
  * parameters and match fields are ignored, as section 3.4 allows. */
-int taxii_query_parse(const char *query, struct taxii_filter *f, struct err *err)
-    BASE_WARN_UNUSED;
+int taxii_query_parse(const char *query, struct taxii_filter *f, struct err *err) BASE_WARN_UNUSED;
 
 /* Encodes and decodes the opaque `next` token of an envelope (section 3.7). */
 void taxii_next_encode(ts_us date_added, char out[32]);
@@ -63,8 +62,8 @@ struct taxii_config {
 
 struct taxii_server;
 
-int taxii_server_new(const struct taxii_config *cfg, struct taxii_server **out, struct err *err)
-    BASE_WARN_UNUSED;
+int taxii_server_new(const struct taxii_config *cfg, struct taxii_server **out,
+                     struct err *err) BASE_WARN_UNUSED;
 void taxii_server_free(struct taxii_server *t);
 
 /* The http_handler: answers one request completely. Thread-safe. */
@@ -84,7 +83,7 @@ struct taxii_ingest_result {
  * be committed (err says why). */
 int taxii_ingest(struct store *s, const struct access_subject *who,
                  const struct store_collection *coll, json_t *objects, const char *status_id,
-                 const char *actor, struct taxii_ingest_result *res, struct err *err)
-    BASE_WARN_UNUSED;
+                 const char *actor, struct taxii_ingest_result *res,
+                 struct err *err) BASE_WARN_UNUSED;
 
 #endif

@@ -18,7 +18,7 @@ enum subj { S_ANON, S_READER, S_ANALYST, S_SYNC, S_ADMIN };
 enum aud { A_PUBLIC, A_COMMUNITY, A_LIST_IN, A_LIST_OUT };
 enum orig { O_NEW, O_SELF, O_OTHER };
 
-#define ME 7
+#define ME   7
 #define THEM 9
 
 struct row {
@@ -124,8 +124,7 @@ static char verdict_char(enum access_verdict v)
 static void subject_of(enum subj s, struct access_subject *who)
 {
     static const enum store_role roles[] = {STORE_ROLE_READER, STORE_ROLE_READER,
-                                            STORE_ROLE_ANALYST, STORE_ROLE_SYNC,
-                                            STORE_ROLE_ADMIN};
+                                            STORE_ROLE_ANALYST, STORE_ROLE_SYNC, STORE_ROLE_ADMIN};
     memset(who, 0, sizeof(*who));
     who->authenticated = s != S_ANON;
     who->org_id = s == S_ANON ? 0 : ME;
@@ -145,7 +144,9 @@ static void decision_table(void)
         char got[7] = {0};
         for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
             struct access_object o = {(enum stix_tlp)t,
-                                      r->orig == O_NEW ? 0 : r->orig == O_SELF ? ME : THEM,
+                                      r->orig == O_NEW    ? 0
+                                      : r->orig == O_SELF ? ME
+                                                          : THEM,
                                       r->in_coll};
             struct access_decision d = access_decide(&who, r->action, &c, &o);
             got[t] = verdict_char(d.verdict);
@@ -224,8 +225,7 @@ static void keys_authenticate(void)
     struct access_subject who;
     CHECK(store_org_add(s, "cert-a", &org, &err) == 0);
     CHECK(access_key_new(s, pepper, org, STORE_ROLE_ANALYST, 0, id, secret, &err) == 0);
-    CHECK(access_key_new(s, pepper, org, STORE_ROLE_READER, ts_now() - 1, id2, secret2, &err) ==
-          0);
+    CHECK(access_key_new(s, pepper, org, STORE_ROLE_READER, ts_now() - 1, id2, secret2, &err) == 0);
     CHECK(strlen(secret) == 64);
     CHECK(access_authenticate(s, pepper, id, secret, &who, &err) == 0);
     CHECK(who.authenticated && who.org_id == org && who.role == STORE_ROLE_ANALYST);

@@ -20,12 +20,22 @@ static void ts_valid_forms(void)
 
 static void ts_invalid_forms(void)
 {
-    static const char *const bad[] = {
-        "",  "2016-05-12", "2016-05-12T08:17:27", "2016-05-12T08:17:27.Z",
-        "2016-05-12T08:17:27+00:00", "2016-05-12 08:17:27Z", "2016-13-12T08:17:27Z",
-        "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2016-05-12T24:00:00Z",
-        "2016-05-12T08:60:00Z", "2016-05-32T08:17:27Z", "2016-05-12T08:17:27ZZ",
-        "2016-05-12t08:17:27Z", "2016-5-12T08:17:27Z", "2016-05-12T08:17:27.12a4Z"};
+    static const char *const bad[] = {"",
+                                      "2016-05-12",
+                                      "2016-05-12T08:17:27",
+                                      "2016-05-12T08:17:27.Z",
+                                      "2016-05-12T08:17:27+00:00",
+                                      "2016-05-12 08:17:27Z",
+                                      "2016-13-12T08:17:27Z",
+                                      "2023-02-29T00:00:00Z",
+                                      "1900-02-29T00:00:00Z",
+                                      "2016-05-12T24:00:00Z",
+                                      "2016-05-12T08:60:00Z",
+                                      "2016-05-32T08:17:27Z",
+                                      "2016-05-12T08:17:27ZZ",
+                                      "2016-05-12t08:17:27Z",
+                                      "2016-5-12T08:17:27Z",
+                                      "2016-05-12T08:17:27.12a4Z"};
     ts_us t;
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         CHECK(ts_parse(bad[i], &t, NULL) != 0);
@@ -69,7 +79,8 @@ static void base64_and_hex(void)
     FAIL_IF(b64_encode("hello", 5, out) != 8 || strcmp(out, "aGVsbG8=") != 0);
     FAIL_IF(b64_decode("aGVsbG8=", 8, raw, sizeof(raw)) != 5 || memcmp(raw, "hello", 5) != 0);
     FAIL_IF(!b64_valid("", 0) || !b64_valid("AAAA", 4) || !b64_valid("aGk=", 4));
-    FAIL_IF(b64_valid("aGk", 3) || b64_valid("a=Gk", 4) || b64_valid("aGl=", 4)); /* not canonical */
+    FAIL_IF(b64_valid("aGk", 3) || b64_valid("a=Gk", 4) ||
+            b64_valid("aGl=", 4)); /* not canonical */
     FAIL_IF(b64_valid("a*Gk", 4));
     FAIL_IF(!hex_valid("00ffAB", 6) || hex_valid("0", 1) || hex_valid("zz", 2));
 }

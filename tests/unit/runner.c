@@ -11,7 +11,7 @@ static const struct {
     const char *module;
     const struct unit_test *tests;
 } suites[] = {
-    {"base", base_tests},   {"stix", stix_tests},   {"store", store_tests},
+    {"base", base_tests},     {"stix", stix_tests},   {"store", store_tests},
     {"access", access_tests}, {"taxii", taxii_tests},
 };
 

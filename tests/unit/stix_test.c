@@ -8,9 +8,10 @@
 
 #define UUID1 "8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
 #define UUID2 "44af6c39-c09b-49c5-9de2-394224b04982"
-#define TS "2026-01-02T03:04:05.678Z"
-#define SDO(type) "\"type\":\"" type "\",\"spec_version\":\"2.1\",\"id\":\"" type "--" UUID1 \
-                  "\",\"created\":\"" TS "\",\"modified\":\"" TS "\""
+#define TS    "2026-01-02T03:04:05.678Z"
+#define SDO(type)                                                                                  \
+    "\"type\":\"" type "\",\"spec_version\":\"2.1\",\"id\":\"" type "--" UUID1                     \
+    "\",\"created\":\"" TS "\",\"modified\":\"" TS "\""
 
 /* Returns "" if valid, else the message; the JSON text itself must parse. */
 static const char *check(const char *text)
@@ -50,47 +51,62 @@ static void valid_objects(void)
 {
     static const char *const ok[] = {
         "{" SDO("indicator") ",\"pattern\":\"[ipv4-addr:value = '198.51.100.3']\","
-        "\"pattern_type\":\"stix\",\"valid_from\":\"" TS "\",\"indicator_types\":[\"malicious-activity\"],"
-        "\"kill_chain_phases\":[{\"kill_chain_name\":\"lockheed-martin-cyber-kill-chain\",\"phase_name\":\"delivery\"}]}",
+                             "\"pattern_type\":\"stix\",\"valid_from\":\"" TS
+                             "\",\"indicator_types\":[\"malicious-activity\"],"
+                             "\"kill_chain_phases\":[{\"kill_chain_name\":\"lockheed-martin-cyber-"
+                             "kill-chain\",\"phase_name\":\"delivery\"}]}",
         "{" SDO("malware") ",\"is_family\":true,\"name\":\"LockBit\"}",
         "{" SDO("malware") ",\"is_family\":false}",
         "{" SDO("identity") ",\"name\":\"ThaiCERT\",\"identity_class\":\"organization\"}",
-        "{" SDO("report") ",\"name\":\"r\",\"published\":\"" TS "\",\"object_refs\":[\"indicator--" UUID2 "\"]}",
+        "{" SDO("report") ",\"name\":\"r\",\"published\":\"" TS
+                          "\",\"object_refs\":[\"indicator--" UUID2 "\"]}",
         "{" SDO("observed-data") ",\"first_observed\":\"" TS "\",\"last_observed\":\"" TS "\","
-        "\"number_observed\":1,\"object_refs\":[\"ipv4-addr--" UUID2 "\"]}",
-        "{" SDO("relationship") ",\"relationship_type\":\"indicates\",\"source_ref\":\"indicator--" UUID2
-        "\",\"target_ref\":\"malware--" UUID2 "\"}",
+                                 "\"number_observed\":1,\"object_refs\":[\"ipv4-addr--" UUID2
+                                 "\"]}",
+        "{" SDO("relationship") ",\"relationship_type\":\"indicates\",\"source_ref\":\"indicator-"
+                                "-" UUID2 "\",\"target_ref\":\"malware--" UUID2 "\"}",
         "{" SDO("sighting") ",\"sighting_of_ref\":\"indicator--" UUID2 "\",\"count\":3,"
-        "\"where_sighted_refs\":[\"identity--" UUID2 "\"]}",
+                            "\"where_sighted_refs\":[\"identity--" UUID2 "\"]}",
         "{" SDO("location") ",\"country\":\"TH\"}",
         "{" SDO("location") ",\"latitude\":13.75,\"longitude\":100.5}",
         "{" SDO("opinion") ",\"opinion\":\"agree\",\"object_refs\":[\"report--" UUID2 "\"]}",
-        "{" SDO("grouping") ",\"context\":\"suspicious-activity\",\"object_refs\":[\"file--" UUID2 "\"]}",
+        "{" SDO("grouping") ",\"context\":\"suspicious-activity\",\"object_refs\":[\"file--" UUID2
+                            "\"]}",
         "{" SDO("malware-analysis") ",\"product\":\"sandbox\",\"result\":\"malicious\"}",
         "{" SDO("note") ",\"content\":\"c\",\"object_refs\":[\"malware--" UUID2 "\"]}",
-        "{" SDO("vulnerability") ",\"name\":\"CVE-2026-0001\",\"external_references\":[{\"source_name\":\"cve\",\"external_id\":\"CVE-2026-0001\"}]}",
+        "{" SDO("vulnerability") ",\"name\":\"CVE-2026-0001\",\"external_references\":[{\"source_"
+                                 "name\":\"cve\",\"external_id\":\"CVE-2026-0001\"}]}",
         "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--" UUID1 "\",\"value\":\"198.51.100.3\"}",
-        "{\"type\":\"file\",\"spec_version\":\"2.1\",\"id\":\"file--" UUID1 "\",\"hashes\":{\"SHA-256\":"
+        "{\"type\":\"file\",\"spec_version\":\"2.1\",\"id\":\"file--" UUID1
+        "\",\"hashes\":{\"SHA-256\":"
         "\"6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b\"}}",
-        "{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1 "\",\"dst_ref\":\"ipv4-addr--" UUID2
-        "\",\"dst_port\":443,\"protocols\":[\"tcp\"]}",
-        "{\"type\":\"email-message\",\"id\":\"email-message--" UUID1 "\",\"is_multipart\":false,\"body\":\"x\"}",
+        "{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1
+        "\",\"dst_ref\":\"ipv4-addr--" UUID2 "\",\"dst_port\":443,\"protocols\":[\"tcp\"]}",
+        "{\"type\":\"email-message\",\"id\":\"email-message--" UUID1
+        "\",\"is_multipart\":false,\"body\":\"x\"}",
         "{\"type\":\"artifact\",\"id\":\"artifact--" UUID1 "\",\"payload_bin\":\"aGVsbG8=\"}",
         "{\"type\":\"process\",\"id\":\"process--" UUID1 "\",\"pid\":4}",
-        "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--" UUID1
-        "\",\"created\":\"" TS "\",\"definition_type\":\"statement\",\"definition\":{\"statement\":\"c\"}}",
+        "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition-"
+        "-" UUID1 "\",\"created\":\"" TS
+        "\",\"definition_type\":\"statement\",\"definition\":{\"statement\":\"c\"}}",
         "{\"type\":\"language-content\",\"spec_version\":\"2.1\",\"id\":\"language-content--" UUID1
         "\",\"created\":\"" TS "\",\"modified\":\"" TS "\",\"object_ref\":\"indicator--" UUID2
         "\",\"contents\":{\"th\":{\"name\":\"x\"}}}",
-        "{\"type\":\"extension-definition\",\"spec_version\":\"2.1\",\"id\":\"extension-definition--" UUID1
-        "\",\"created\":\"" TS "\",\"modified\":\"" TS "\",\"created_by_ref\":\"identity--" UUID2
-        "\",\"name\":\"n\",\"schema\":\"s\",\"version\":\"1.0\",\"extension_types\":[\"property-extension\"]}",
+        "{\"type\":\"extension-definition\",\"spec_version\":\"2.1\",\"id\":\"extension-definition-"
+        "-" UUID1 "\",\"created\":\"" TS "\",\"modified\":\"" TS
+        "\",\"created_by_ref\":\"identity--" UUID2
+        "\",\"name\":\"n\",\"schema\":\"s\",\"version\":\"1.0\",\"extension_types\":[\"property-"
+        "extension\"]}",
         "{" SDO("x-acme-widget") ",\"x_acme_size\":3}",
         "{" SDO("tool") ",\"name\":\"t\",\"x_acme_org_score\":7,\"x_blob_hex\":\"00ff\"}",
-        "{" SDO("campaign") ",\"name\":\"c\",\"description\":\"d\",\"granular_markings\":[{\"marking_ref\":"
-        "\"marking-definition--" UUID2 "\",\"selectors\":[\"description\",\"name\"]}]}",
-        "{" SDO("attack-pattern") ",\"name\":\"a\",\"external_references\":[{\"source_name\":\"capec\",\"url\":\"u\"}],"
-        "\"granular_markings\":[{\"lang\":\"th\",\"selectors\":[\"external_references.[0].source_name\"]}]}",
+        "{" SDO("campaign") ",\"name\":\"c\",\"description\":\"d\",\"granular_markings\":[{"
+                            "\"marking_ref\":"
+                            "\"marking-definition--" UUID2
+                            "\",\"selectors\":[\"description\",\"name\"]}]}",
+        "{" SDO("attack-pattern") ",\"name\":\"a\",\"external_references\":[{\"source_name\":"
+                                  "\"capec\",\"url\":\"u\"}],"
+                                  "\"granular_markings\":[{\"lang\":\"th\",\"selectors\":["
+                                  "\"external_references.[0].source_name\"]}]}",
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
         CHECK(valid(ok[i]));
@@ -107,14 +123,17 @@ static void invalid_objects(void)
         {"{\"id\":\"indicator--" UUID1 "\"}", "objects[3].type: required property missing"},
         {"{\"type\":\"In\",\"id\":\"x\"}", "objects[3].type: 'In' is not a valid type name"},
         {"{\"type\":\"a--b\",\"id\":\"x\"}", "objects[3].type:"},
-        {"{" SDO("indicator") ",\"pattern\":\"x\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-01-01\"}",
+        {"{" SDO("indicator") ",\"pattern\":\"x\",\"pattern_type\":\"stix\",\"valid_from\":\"2026-"
+                              "01-01\"}",
          "objects[3].valid_from: not an RFC 3339 timestamp"},
-        {"{" SDO("indicator") ",\"pattern\":\"\",\"pattern_type\":\"stix\",\"valid_from\":\"" TS "\"}",
+        {"{" SDO("indicator") ",\"pattern\":\"\",\"pattern_type\":\"stix\",\"valid_from\":\"" TS
+                              "\"}",
          "objects[3].pattern: must not be empty"},
         {"{" SDO("indicator") ",\"pattern_type\":\"stix\",\"valid_from\":\"" TS "\"}",
          "objects[3].pattern: required property missing"},
         {"{" SDO("indicator") ",\"pattern\":\"x\",\"pattern_type\":\"stix\",\"valid_from\":\"" TS
-         "\",\"valid_until\":\"" TS "\"}", "objects[3].valid_until: must be later than valid_from"},
+                              "\",\"valid_until\":\"" TS "\"}",
+         "objects[3].valid_until: must be later than valid_from"},
         {"{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"malware--" UUID1 "\"}",
          "objects[3].id: must refer to one of: indicator"},
         {"{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--1234\"}",
@@ -123,65 +142,82 @@ static void invalid_objects(void)
          "objects[3].spec_version: required property missing"},
         {"{\"type\":\"malware\",\"spec_version\":\"2.0\",\"id\":\"malware--" UUID1 "\"}",
          "objects[3].spec_version: must be \"2.1\""},
-        {"{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--" UUID1 "\",\"modified\":\"" TS "\"}",
+        {"{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--" UUID1
+         "\",\"modified\":\"" TS "\"}",
          "objects[3].created: required property missing"},
         {"{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--" UUID1
-         "\",\"created\":\"2026-01-02T03:04:05Z\",\"modified\":\"2026-01-02T03:04:05Z\",\"is_family\":false}",
+         "\",\"created\":\"2026-01-02T03:04:05Z\",\"modified\":\"2026-01-02T03:04:05Z\",\"is_"
+         "family\":false}",
          "objects[3].created: must have at least millisecond precision"},
         {"{\"type\":\"malware\",\"spec_version\":\"2.1\",\"id\":\"malware--" UUID1
          "\",\"created\":\"" TS "\",\"modified\":\"2020-01-01T00:00:00.000Z\",\"is_family\":false}",
          "objects[3].modified: must be no earlier than created"},
-        {"{" SDO("malware") ",\"is_family\":true}", "objects[3].name: required when is_family is true"},
-        {"{" SDO("malware") ",\"is_family\":\"yes\"}", "objects[3].is_family: must be true or false"},
+        {"{" SDO("malware") ",\"is_family\":true}",
+         "objects[3].name: required when is_family is true"},
+        {"{" SDO("malware") ",\"is_family\":\"yes\"}",
+         "objects[3].is_family: must be true or false"},
         {"{" SDO("malware") ",\"is_family\":false,\"confidence\":101}",
          "objects[3].confidence: must be between 0 and 100"},
         {"{" SDO("malware") ",\"is_family\":false,\"labels\":[]}",
          "objects[3].labels: must not be an empty list"},
         {"{" SDO("malware") ",\"is_family\":false,\"created_by_ref\":\"malware--" UUID2 "\"}",
          "objects[3].created_by_ref: must refer to one of: identity"},
-        {"{" SDO("malware") ",\"is_family\":false,\"object_marking_refs\":[\"identity--" UUID2 "\"]}",
+        {"{" SDO("malware") ",\"is_family\":false,\"object_marking_refs\":[\"identity--" UUID2
+                            "\"]}",
          "objects[3].object_marking_refs[0]: must refer to one of: marking-definition"},
         {"{" SDO("malware") ",\"is_family\":false,\"external_references\":[{\"url\":\"u\"}]}",
          "objects[3].external_references[0]: source_name is a required string"},
-        {"{" SDO("malware") ",\"is_family\":false,\"granular_markings\":[{\"lang\":\"en\",\"selectors\":[\"description\"]}]}",
+        {"{" SDO("malware") ",\"is_family\":false,\"granular_markings\":[{\"lang\":\"en\","
+                            "\"selectors\":[\"description\"]}]}",
          "objects[3].granular_markings[0].selectors: selector 'description' does not resolve"},
-        {"{" SDO("malware") ",\"is_family\":false,\"granular_markings\":[{\"selectors\":[\"is_family\"]}]}",
+        {"{" SDO("malware") ",\"is_family\":false,\"granular_markings\":[{\"selectors\":[\"is_"
+                            "family\"]}]}",
          "objects[3].granular_markings[0]: exactly one of lang or marking_ref"},
         {"{" SDO("malware") ",\"is_family\":false,\"Bad-Name\":1}",
          "objects[3].Bad-Name: custom property names are 3-250 characters"},
         {"{" SDO("malware") ",\"is_family\":false,\"x_data_hex\":\"zz\"}",
          "objects[3].x_data_hex: must be hex"},
         {"{" SDO("malware") ",\"is_family\":false,\"extensions\":{\"extension-definition--" UUID2
-         "\":{\"extension_type\":\"weird\"}}}",
+                            "\":{\"extension_type\":\"weird\"}}}",
          "objects[3].extensions.extension-definition--" UUID2 ": extension_type is not"},
-        {"{" SDO("observed-data") ",\"first_observed\":\"" TS "\",\"last_observed\":\"" TS "\",\"number_observed\":0,"
-         "\"object_refs\":[\"ipv4-addr--" UUID2 "\"]}",
+        {"{" SDO("observed-data") ",\"first_observed\":\"" TS "\",\"last_observed\":\"" TS
+                                  "\",\"number_observed\":0,"
+                                  "\"object_refs\":[\"ipv4-addr--" UUID2 "\"]}",
          "objects[3].number_observed: must be between 1 and 999999999"},
-        {"{" SDO("observed-data") ",\"first_observed\":\"" TS "\",\"last_observed\":\"" TS "\",\"number_observed\":1}",
+        {"{" SDO("observed-data") ",\"first_observed\":\"" TS "\",\"last_observed\":\"" TS
+                                  "\",\"number_observed\":1}",
          "objects[3].object_refs: exactly one of object_refs or objects"},
         {"{" SDO("opinion") ",\"opinion\":\"maybe\",\"object_refs\":[\"report--" UUID2 "\"]}",
          "objects[3].opinion: must be one of"},
         {"{" SDO("location") ",\"latitude\":91,\"longitude\":0}",
          "objects[3].latitude: must be between -90 and 90"},
         {"{" SDO("location") ",\"name\":\"x\"}", "objects[3]: a location needs region, country"},
-        {"{" SDO("relationship") ",\"relationship_type\":\"r\",\"source_ref\":\"relationship--" UUID2
-         "\",\"target_ref\":\"malware--" UUID2 "\"}", "objects[3].source_ref: must refer to an SDO or SCO"},
+        {"{" SDO(
+             "relationship") ",\"relationship_type\":\"r\",\"source_ref\":\"relationship--" UUID2
+                             "\",\"target_ref\":\"malware--" UUID2 "\"}",
+         "objects[3].source_ref: must refer to an SDO or SCO"},
         {"{" SDO("sighting") ",\"sighting_of_ref\":\"ipv4-addr--" UUID2 "\"}",
          "objects[3].sighting_of_ref: must refer to an SDO"},
-        {"{" SDO("sighting") ",\"sighting_of_ref\":\"indicator--" UUID2 "\",\"where_sighted_refs\":[\"malware--" UUID2 "\"]}",
+        {"{" SDO("sighting") ",\"sighting_of_ref\":\"indicator--" UUID2
+                             "\",\"where_sighted_refs\":[\"malware--" UUID2 "\"]}",
          "objects[3].where_sighted_refs[0]: must refer to one of: identity,location"},
         {"{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--" UUID1 "\"}",
          "objects[3].value: required property missing"},
-        {"{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--" UUID1 "\",\"value\":\"1.2.3.4\",\"created\":\"" TS "\"}",
+        {"{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--" UUID1
+         "\",\"value\":\"1.2.3.4\",\"created\":\"" TS "\"}",
          "objects[3].created: not a property of a cyber-observable"},
         {"{\"type\":\"file\",\"id\":\"file--" UUID1 "\",\"hashes\":{\"MD5\":\"abc\"}}",
          "objects[3].hashes: MD5 must be 32 hex digits"},
-        {"{\"type\":\"file\",\"id\":\"file--" UUID1 "\",\"size\":1}", "objects[3]: a file needs hashes or name"},
-        {"{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1 "\",\"dst_ref\":\"ipv4-addr--" UUID2
-         "\",\"dst_port\":70000,\"protocols\":[\"tcp\"]}", "objects[3].dst_port: must be between 0 and 65535"},
-        {"{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1 "\",\"protocols\":[\"tcp\"]}",
+        {"{\"type\":\"file\",\"id\":\"file--" UUID1 "\",\"size\":1}",
+         "objects[3]: a file needs hashes or name"},
+        {"{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1
+         "\",\"dst_ref\":\"ipv4-addr--" UUID2 "\",\"dst_port\":70000,\"protocols\":[\"tcp\"]}",
+         "objects[3].dst_port: must be between 0 and 65535"},
+        {"{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1
+         "\",\"protocols\":[\"tcp\"]}",
          "objects[3]: network-traffic needs src_ref or dst_ref"},
-        {"{\"type\":\"email-message\",\"id\":\"email-message--" UUID1 "\",\"is_multipart\":true,\"body\":\"x\"}",
+        {"{\"type\":\"email-message\",\"id\":\"email-message--" UUID1
+         "\",\"is_multipart\":true,\"body\":\"x\"}",
          "objects[3].body: must not be present when is_multipart is true"},
         {"{\"type\":\"artifact\",\"id\":\"artifact--" UUID1 "\",\"payload_bin\":\"!!\"}",
          "objects[3].payload_bin: must be base64"},
@@ -189,17 +225,22 @@ static void invalid_objects(void)
          "objects[3].hashes: required when url is present"},
         {"{\"type\":\"process\",\"id\":\"process--" UUID1 "\"}",
          "objects[3]: must contain at least one property"},
-        {"{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition--" UUID1
-         "\",\"created\":\"" TS "\",\"definition_type\":\"tlp\",\"definition\":{\"tlp\":\"purple\"}}",
+        {"{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition-"
+         "-" UUID1 "\",\"created\":\"" TS
+         "\",\"definition_type\":\"tlp\",\"definition\":{\"tlp\":\"purple\"}}",
          "objects[3].definition.tlp: must be one of white, green, amber, red"},
         {"{\"type\":\"language-content\",\"spec_version\":\"2.1\",\"id\":\"language-content--" UUID1
-         "\",\"created\":\"" TS "\",\"modified\":\"" TS "\",\"object_ref\":\"indicator--" UUID2 "\"}",
+         "\",\"created\":\"" TS "\",\"modified\":\"" TS "\",\"object_ref\":\"indicator--" UUID2
+         "\"}",
          "objects[3].contents: required property missing"},
-        {"{\"type\":\"extension-definition\",\"spec_version\":\"2.1\",\"id\":\"extension-definition--" UUID1
-         "\",\"created\":\"" TS "\",\"modified\":\"" TS "\",\"name\":\"n\",\"schema\":\"s\",\"version\":\"1\","
-         "\"extension_types\":[\"property-extension\"]}", "objects[3].created_by_ref: required property missing"},
+        {"{\"type\":\"extension-definition\",\"spec_version\":\"2.1\",\"id\":\"extension-"
+         "definition--" UUID1 "\",\"created\":\"" TS "\",\"modified\":\"" TS
+         "\",\"name\":\"n\",\"schema\":\"s\",\"version\":\"1\","
+         "\"extension_types\":[\"property-extension\"]}",
+         "objects[3].created_by_ref: required property missing"},
         {"{" SDO("x-acme-widget") "}", "objects[3]: a custom object needs one or more properties"},
-        {"{\"type\":\"bundle\",\"id\":\"bundle--" UUID1 "\"}", "objects[3].type: a bundle cannot be stored"},
+        {"{\"type\":\"bundle\",\"id\":\"bundle--" UUID1 "\"}",
+         "objects[3].type: a bundle cannot be stored"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         CHECK(fails_with(cases[i].json, cases[i].msg));

@@ -143,7 +143,8 @@ static void versions_and_duplicates(void)
     int removed;
     CHECK(store_begin(f.s, &err) == 0);
     CHECK(store_object_delete(f.s, f.coll, "malware--00000000-0000-4000-8000-000000000001",
-                              &removed, &err) == 0 && removed == 3);
+                              &removed, &err) == 0 &&
+          removed == 3);
     CHECK(store_commit(f.s, &err) == 0);
     CHECK(store_object_count(f.s, f.coll) == 1);
     teardown(&f);
