@@ -126,8 +126,15 @@ int cmd_serve(int argc, char **argv)
         cmd_error("%s", err.msg);
         goto out;
     }
+    /* Print the bound port (the listen address may say port 0). */
+    char shown[300];
+    str_copy(shown, sizeof(shown), listen);
+    char *colon = strrchr(shown, ':');
+    if (colon != NULL) {
+        snprintf(colon, sizeof(shown) - (size_t)(colon - shown), ":%u", http_server_port(srv));
+    }
     fprintf(stderr, "certmesh: serving TAXII 2.1 at %s://%s/taxii2/ (API root /api/)\n",
-            plain ? "http" : "https", listen);
+            plain ? "http" : "https", shown);
     fflush(stderr);
     int sig = 0;
     do {

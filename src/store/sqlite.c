@@ -193,6 +193,9 @@ int store_begin(struct store *s, struct err *err)
         return -1;
     }
     s->clock = sqlite3_column_int64(st, 0);
+    /* A statement left on a row holds its read snapshot open; in WAL mode that would hide
+     * every later commit from this connection. Reset every SELECT as soon as it is read. */
+    sqlite3_reset(st);
     s->clock_dirty = false;
     s->in_tx = true;
     return 0;
