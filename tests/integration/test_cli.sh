@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The CLI verbs: --help everywhere, scripts get one result on stdout, clear errors,
+# import/export round trip, audit verify catching a tampered row, TLS certificate.
+. "$(dirname "$0")/lib.sh"
+
+for v in init serve org key collection import export audit; do
+    out=$(cm "$v" --help 2>&1)
+    expect_eq "$v --help exit" "$?" 0
+    expect_contains "$v --help" "$out" "usage: certmesh $v"
+done
+out=$(cm frobnicate 2>&1)
+expect_eq "unknown verb exit" "$?" 2
+expect_contains "unknown verb" "$out" "unknown verb 'frobnicate'"
+out=$(cm org list --data "$TMP/nowhere" 2>&1)
+expect_eq "missing data dir exit" "$?" 1
+expect_contains "missing data dir" "$out" "is not a certmesh data directory"
+
+# init prints exactly the certificate fingerprint, which is the SHA-256 of its DER
+new_node n1 || exit 1
+fp=$(cat "$TMP/n1.fp")
+expect_eq "fingerprint shape" "$(printf %s "$fp" | grep -cE '^[0-9a-f]{64}$')" 1
+der_fp=$(sed '/-----/d' "$DATA/tls/cert.pem" | base64 -d | sha256sum | cut -d' ' -f1)
+expect_eq "fingerprint is SHA-256 of DER" "$fp" "$der_fp"
+expect_eq "journal mode WAL" "$(sqlite3 "$DATA/certmesh.db" 'pragma journal_mode')" wal
+expect_eq "node key private" "$(stat -c %a "$DATA/node.key")" 600
+out=$(cm init --data "$DATA" 2>&1)
+expect_eq "init twice exit" "$?" 1
+expect_contains "init twice" "$out" "already holds a node"
+
+# organisations, keys, collections: one result on stdout
+ident=$(cm org add thaicert --data "$DATA" 2>/dev/null)
+expect_eq "org add prints identity" "$(printf %s "$ident" | grep -cE '^identity--[0-9a-f-]{36}$')" 1
+cm org add singcert --data "$DATA" >/dev/null 2>&1
+out=$(cm org add thaicert --data "$DATA" 2>&1)
+expect_contains "duplicate org" "$out" "already exists"
+out=$(cm org add 'bad name' --data "$DATA" 2>&1)
+expect_eq "bad org name exit" "$?" 2
+expect_eq "org list" "$(cm org list --data "$DATA" | cut -f1 | tr '\n' ,)" "singcert,thaicert,"
+key=$(cm key new --org thaicert --role analyst --data "$DATA" 2>/dev/null)
+expect_eq "key new prints ID:SECRET" "$(printf %s "$key" | grep -cE '^k[0-9a-f]{18}:[0-9a-f]{64}$')" 1
+expect_not_contains "secret not stored" "$(sqlite3 "$DATA/certmesh.db" .dump)" "${key#*:}"
+out=$(cm key new --org thaicert --role god --data "$DATA" 2>&1)
+expect_contains "bad role" "$out" "--role: expected admin, analyst, sync or reader"
+out=$(cm key new --org nobody --role reader --data "$DATA" 2>&1)
+expect_contains "unknown org" "$out" "no organisation named 'nobody'"
+expect_eq "key list" "$(cm key list --data "$DATA" | cut -f2-4)" "$(printf 'thaicert\tanalyst\tactive')"
+cm key revoke "${key%%:*}" --data "$DATA" 2>/dev/null
+expect_eq "key revoked" "$(cm key list --data "$DATA" | cut -f4)" revoked
+coll=$(cm collection add --title "Ransomware task force" --alias rtf --audience thaicert --write thaicert --data "$DATA" 2>/dev/null)
+expect_eq "collection add prints id" "$(printf %s "$coll" | grep -cE '^[0-9a-f-]{36}$')" 1
+out=$(cm collection add --title Again --alias rtf --audience public --data "$DATA" 2>&1)
+expect_contains "duplicate alias" "$out" "already exists"
+out=$(cm collection add --title X --audience nobody --data "$DATA" 2>&1)
+expect_contains "unknown audience org" "$out" "no organisation named 'nobody'"
+cm collection grant rtf --audience singcert --write singcert --data "$DATA" 2>/dev/null
+expect_eq "collection list" "$(cm collection list --data "$DATA" | cut -f2-4)" "$(printf 'rtf\tlist:singcert,thaicert\tsingcert,thaicert')"
+pubc=$(cm collection add --title Pub --audience public --data "$DATA" 2>/dev/null)
+out=$(cm collection grant "$pubc" --audience thaicert --data "$DATA" 2>&1)
+expect_contains "grant audience on public" "$out" "only explicit lists take organisations"
+
+# import: a generated bundle, then one with a bad object; export round trip
+"$GEN" --count 500 --seed 7 >"$TMP/b.json"
+out=$(cm import "$TMP/b.json" --collection rtf --as thaicert --data "$DATA" 2>&1)
+expect_eq "import exit" "$?" 0
+expect_contains "import summary" "$out" "imported 500 of 500 objects"
+jq -c '.objects[0:3] + [{"type":"malware","spec_version":"2.1","id":"malware--00000000-0000-4000-8000-000000000001","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","is_family":"no"}]' "$TMP/b.json" >"$TMP/arr.json"
+out=$(cm import - --collection rtf --as thaicert --data "$DATA" <"$TMP/arr.json" 2>&1)
+expect_eq "import with failure exit" "$?" 1
+expect_contains "import names the failure" "$out" "objects[3].is_family: must be true or false"
+expect_contains "import summary 2" "$out" "imported 3 of 4 objects"
+cm export --collection rtf --data "$DATA" >"$TMP/out.json" 2>/dev/null
+expect_eq "export is a bundle" "$(jq -r .type "$TMP/out.json")" bundle
+expect_eq "export count" "$(jq '.objects|length' "$TMP/out.json")" 500
+expect_eq "export same ids" "$(jq -r '.objects[].id' "$TMP/out.json" | sort | md5sum)" "$(jq -r '.objects[].id' "$TMP/b.json" | sort | md5sum)"
+expect_eq "export match-type" "$(cm export --collection rtf --match-type malware,identity --data "$DATA" 2>/dev/null | jq '.objects|length')" 13
+printf 'not json' >"$TMP/bad.json"
+out=$(cm import "$TMP/bad.json" --collection rtf --as thaicert --data "$DATA" 2>&1)
+expect_contains "import malformed" "$out" "malformed JSON at line 1"
+
+# serve refuses plain HTTP off loopback
+out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)
+expect_eq "plain-http off loopback exit" "$?" 2
+expect_contains "plain-http off loopback" "$out" "only allowed on a loopback address"
+
+# audit: intact, then a row edited behind certmesh's back
+out=$(cm audit verify --data "$DATA")
+expect_contains "audit intact" "$out" "audit chain intact"
+sqlite3 "$DATA/certmesh.db" "update audit set detail = 'org=mallory' where action = 'org.add' and detail = 'org=singcert'"
+out=$(cm audit verify --data "$DATA")
+expect_eq "audit tampered exit" "$?" 1
+expect_contains "audit tampered" "$out" "audit chain broken at row 3"
+finish
