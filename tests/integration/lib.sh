@@ -100,6 +100,11 @@ envelope() {
 }
 
 finish() {
+    # a sanitizer report from any server this test started is a failure
+    if grep -lE 'runtime error:|AddressSanitizer|LeakSanitizer' "$TMP"/*.log >/dev/null 2>&1; then
+        grep -hE -A20 'runtime error:|AddressSanitizer|LeakSanitizer' "$TMP"/*.log | head -60 >&2
+        fail "sanitizer report in a server log"
+    fi
     if [ "$FAILS" -gt 0 ]; then
         echo "  $FAILS of $((CHECKS + FAILS)) checks failed" >&2
         exit 1
