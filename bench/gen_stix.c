@@ -42,15 +42,15 @@ static void det_uuid(char out[UUID_TEXT])
              hex + 20);
 }
 
-static const char *const words[] = {
-    "update", "secure", "login",  "mail",   "cdn",    "portal", "bank",   "pay",
-    "cloud",  "sync",   "verify", "auth",   "files",  "docs",   "office", "support",
-    "gov",    "asean",  "ministry", "tax",  "customs", "health", "vpn",   "static"};
+static const char *const words[] = {"update",   "secure", "login",   "mail",    "cdn",    "portal",
+                                    "bank",     "pay",    "cloud",   "sync",    "verify", "auth",
+                                    "files",    "docs",   "office",  "support", "gov",    "asean",
+                                    "ministry", "tax",    "customs", "health",  "vpn",    "static"};
 static const char *const tlds[] = {"com", "net", "org", "info", "top", "xyz", "io", "cc",
-                                   "th",  "sg",  "my",  "id",   "ph",  "vn", "la", "kh"};
-static const char *const families[] = {"LockBit",  "BlackCat",  "Cl0p",    "PlugX",
+                                   "th",  "sg",  "my",  "id",   "ph",  "vn",  "la", "kh"};
+static const char *const families[] = {"LockBit",   "BlackCat",      "Cl0p",     "PlugX",
                                        "ShadowPad", "Cobalt Strike", "AsyncRAT", "Emotet",
-                                       "QakBot",   "Akira",     "Play",    "RansomHub"};
+                                       "QakBot",    "Akira",         "Play",     "RansomHub"};
 
 static void domain(char *out, size_t n)
 {
@@ -63,8 +63,8 @@ static void ipv4(char *out, size_t n)
 {
     /* Public-looking ranges; avoid RFC 1918 so hunting warninglists don't drop them. */
     static const unsigned firsts[] = {45, 91, 103, 115, 139, 146, 171, 185, 193, 202};
-    snprintf(out, n, "%u.%u.%u.%u", firsts[rnd() % BASE_ARRAY_LEN(firsts)],
-             (unsigned)(rnd() % 256), (unsigned)(rnd() % 256), (unsigned)(1 + rnd() % 254));
+    snprintf(out, n, "%u.%u.%u.%u", firsts[rnd() % BASE_ARRAY_LEN(firsts)], (unsigned)(rnd() % 256),
+             (unsigned)(rnd() % 256), (unsigned)(1 + rnd() % 254));
 }
 
 struct gen {
@@ -86,8 +86,8 @@ static const char *tlp_id(struct gen *g)
         return stix_tlp_marking_id(t);
     }
     /* the mix a CERT's feed really has: mostly GREEN and AMBER, some CLEAR, a little RED */
-    static const enum stix_tlp mix[] = {STIX_TLP_CLEAR, STIX_TLP_GREEN, STIX_TLP_GREEN,
-                                        STIX_TLP_GREEN, STIX_TLP_AMBER, STIX_TLP_AMBER,
+    static const enum stix_tlp mix[] = {STIX_TLP_CLEAR,        STIX_TLP_GREEN, STIX_TLP_GREEN,
+                                        STIX_TLP_GREEN,        STIX_TLP_AMBER, STIX_TLP_AMBER,
                                         STIX_TLP_AMBER_STRICT, STIX_TLP_RED};
     return stix_tlp_marking_id(mix[rnd() % BASE_ARRAY_LEN(mix)]);
 }
@@ -174,14 +174,15 @@ static int indicator(struct gen *g, int i, char id_out[STIX_ID_MAX])
     }
     snprintf(id_out, STIX_ID_MAX, "indicator--%s", uuid);
     const char *family = families[rnd() % BASE_ARRAY_LEN(families)];
-    if (emit_begin(g) || buf_printf(&g->out,
-                                    "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-                                    "\"created\":\"%s\",\"modified\":\"%s\",\"created_by_ref\":\"%s\","
-                                    "\"name\":\"%s %s\",\"description\":\"%s infrastructure "
-                                    "reported by %s\",\"indicator_types\":[\"%s\"],"
-                                    "\"pattern\":",
-                                    id_out, created, created, g->identity, family, kind, family,
-                                    g->identity_name, itype) ||
+    if (emit_begin(g) ||
+        buf_printf(&g->out,
+                   "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+                   "\"created\":\"%s\",\"modified\":\"%s\",\"created_by_ref\":\"%s\","
+                   "\"name\":\"%s %s\",\"description\":\"%s infrastructure "
+                   "reported by %s\",\"indicator_types\":[\"%s\"],"
+                   "\"pattern\":",
+                   id_out, created, created, g->identity, family, kind, family, g->identity_name,
+                   itype) ||
         buf_json_str(&g->out, pattern) ||
         buf_printf(&g->out,
                    ",\"pattern_type\":\"stix\",\"pattern_version\":\"2.1\",\"valid_from\":\"%s\","
@@ -212,8 +213,7 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--tlp") == 0 && v) {
             g.tlp = strcmp(v, "mix") == 0 ? NULL : v;
             i++;
-        } else if (strcmp(a, "--per-envelope") == 0 && v &&
-                   str_to_i64(v, 1, 100000, &per) == 0) {
+        } else if (strcmp(a, "--per-envelope") == 0 && v && str_to_i64(v, 1, 100000, &per) == 0) {
             i++;
         } else if (strcmp(a, "--identity") == 0 && v) {
             g.identity_name = v;

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     size_t i;
     json_t *o;
-    json_array_foreach(objs, i, o) {
+    json_array_foreach(objs, i, o)
+    {
         char where[32];
         snprintf(where, sizeof(where), "objects[%zu]", i);
         if (stix_validate(o, where, &err) == 0) {
