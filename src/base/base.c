@@ -81,7 +81,7 @@ void buf_reset(struct buf *b)
     }
 }
 
-static int buf_reserve(struct buf *b, size_t extra)
+int buf_reserve(struct buf *b, size_t extra)
 {
     if (extra > b->max || b->len > b->max - extra) {
         return -1;

@@ -22,6 +22,11 @@ struct store;
 int store_open(const char *path, bool create, struct store **out, struct err *err) BASE_WARN_UNUSED;
 void store_close(struct store *s); /* NULL is a no-op */
 
+/* A read transaction: every read until store_read_end() sees one snapshot and takes the
+ * WAL read lock once instead of once per statement. No writes inside it. */
+int store_read_begin(struct store *s, struct err *err) BASE_WARN_UNUSED;
+void store_read_end(struct store *s); /* no-op when none is open */
+
 /* An immediate (write-locking) transaction; nested use is an error. */
 int store_begin(struct store *s, struct err *err) BASE_WARN_UNUSED;
 int store_commit(struct store *s, struct err *err) BASE_WARN_UNUSED;

@@ -484,7 +484,9 @@ static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kin
     struct buf *b = &r->resp->body;
     struct read_ctx rc = {b, kind, 0, 0, 0, 0};
     bool more = false;
-    if (buf_puts(b, kind == READ_VERSIONS ? "{\"versions\":[" : "{\"objects\":[") != 0) {
+    /* Most objects are under 1 KiB: one allocation instead of a doubling series. */
+    if (buf_reserve(b, (size_t)q.limit * (kind == READ_OBJECTS ? 1024 : 160)) != 0 ||
+        buf_puts(b, kind == READ_VERSIONS ? "{\"versions\":[" : "{\"objects\":[") != 0) {
         reply_oom(r);
         goto out;
     }
@@ -831,6 +833,7 @@ static void authenticate(struct rq *r)
         reply_error(r, 500, "Internal error", err.msg);
         return;
     }
+    store_read_end(r->s); /* the audit row needs a write transaction */
     snprintf(actor, sizeof(actor), "key:%.64s@%s", r->req->auth_user, r->req->peer);
     snprintf(detail, sizeof(detail), "%s %.120s: %.100s", r->req->method, r->req->path, err.msg);
     struct err aerr;
@@ -844,6 +847,8 @@ static void authenticate(struct rq *r)
     memset(&r->who, 0, sizeof(r->who));
     reply_error(r, 401, "Authentication failed", "the API key is unknown, revoked or expired");
 }
+
+static void dispatch(struct rq *r, char **seg, int n, bool discovery, bool post, bool del);
 
 static void route(struct rq *r)
 {
@@ -894,10 +899,23 @@ static void route(struct rq *r)
         reply_error(r, 406, "Not acceptable", "this server answers in " TAXII_MEDIA_TYPE);
         return;
     }
+    /* Reads run in one read transaction: one snapshot, one WAL lock (the per-statement
+     * locking was 6% of the read path). Writes open their own write transaction. */
+    struct err err;
+    if (get && store_read_begin(r->s, &err) != 0) {
+        log_warn("read transaction: %s", err.msg);
+    }
     authenticate(r);
     if (r->resp->status != 0) {
+        store_read_end(r->s);
         return;
     }
+    dispatch(r, seg, n, discovery, post, del);
+    store_read_end(r->s);
+}
+
+static void dispatch(struct rq *r, char **seg, int n, bool discovery, bool post, bool del)
+{
     if (discovery) {
         h_discovery(r);
     } else if (n == 1) {
