@@ -3,6 +3,7 @@
  */
 #include "cmd/cmd.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* jansson frees many small blocks per object and we free ~100 KiB response and status
+     * buffers per request; with fastbins on, each large free ran malloc_consolidate over
+     * them (8% of an import). Without fastbins: import of 100k objects 3.96 s -> 3.58 s. */
+    mallopt(M_MXFAST, 0);
     const char *lvl = getenv("CERTMESH_LOG");
     if (lvl != NULL && strcmp(lvl, "debug") == 0) {
         log_set_level(LOG_DEBUG);

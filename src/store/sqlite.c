@@ -18,13 +18,11 @@
 enum stmt_id {
     ST_CLOCK_GET,
     ST_CLOCK_SET,
+    ST_COLL_KEY,
     ST_OBJ_INSERT,
     ST_OBJ_OID,
-    ST_ORIGIN_INSERT,
     ST_ORIGIN_GET,
-    ST_ENTRY_EXISTS,
-    ST_ENTRY_ANY,
-    ST_ENTRY_RANGE,
+    ST_VERSIONS,
     ST_ENTRY_CLEAR_LAST,
     ST_ENTRY_CLEAR_FIRST,
     ST_ENTRY_INSERT,
@@ -36,15 +34,16 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_CLOCK_GET] = "SELECT last FROM clock",
     [ST_CLOCK_SET] = "UPDATE clock SET last = ?1",
+    [ST_COLL_KEY] = "SELECT cid FROM collections WHERE id = ?1",
     [ST_OBJ_INSERT] = "INSERT OR IGNORE INTO objects(stix_id, version, version_text, type, "
-                      "spec_version, tlp, created_by, json) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+                      "spec_version, tlp, created_by, org_id, json) VALUES "
+                      "(?1,?2,?3,?4,?5,?6,?7,?8,?9)",
     [ST_OBJ_OID] = "SELECT oid FROM objects WHERE stix_id = ?1 AND version = ?2",
-    [ST_ORIGIN_INSERT] = "INSERT OR IGNORE INTO origins(stix_id, org_id) VALUES (?1, ?2)",
-    [ST_ORIGIN_GET] = "SELECT org_id FROM origins WHERE stix_id = ?1",
-    [ST_ENTRY_EXISTS] = "SELECT 1 FROM entries WHERE coll = ?1 AND stix_id = ?2 AND version = ?3",
-    [ST_ENTRY_ANY] = "SELECT 1 FROM entries WHERE coll = ?1 AND stix_id = ?2 LIMIT 1",
-    [ST_ENTRY_RANGE] = "SELECT min(version), max(version) FROM entries WHERE coll = ?1 AND "
-                       "stix_id = ?2",
+    /* The first submitter is the organisation of the earliest stored version. */
+    [ST_ORIGIN_GET] = "SELECT org_id FROM objects WHERE stix_id = ?1 ORDER BY oid LIMIT 1",
+    [ST_VERSIONS] = "SELECT count(*), min(version), max(version), max(version = ?3), "
+                    "(SELECT org_id FROM objects WHERE stix_id = ?2 ORDER BY oid LIMIT 1) "
+                    "FROM entries WHERE coll = ?1 AND stix_id = ?2",
     [ST_ENTRY_CLEAR_LAST] = "UPDATE entries SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 "
                             "AND is_last = 1",
     [ST_ENTRY_CLEAR_FIRST] = "UPDATE entries SET is_first = 0 WHERE coll = ?1 AND stix_id = ?2 "
@@ -70,6 +69,8 @@ struct store {
         uint64_t used;
     } cache[STMT_CACHE];
     uint64_t tick;
+    char coll_text[UUID_TEXT]; /* the last collection id mapped to its integer key */
+    int64_t coll_key;
     bool in_tx;
     bool in_read;
     ts_us clock; /* last date_added handed out, valid inside a transaction */
@@ -85,18 +86,19 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS keys(id TEXT PRIMARY KEY, org_id INTEGER NOT NULL"
     "  REFERENCES orgs(id), role INTEGER NOT NULL, hash BLOB NOT NULL, created INTEGER NOT NULL,"
     "  expires INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE IF NOT EXISTS collections(id TEXT PRIMARY KEY, title TEXT NOT NULL,"
-    "  alias TEXT UNIQUE, description TEXT NOT NULL DEFAULT '', audience INTEGER NOT NULL,"
-    "  created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS collections(cid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    "  title TEXT NOT NULL, alias TEXT UNIQUE, description TEXT NOT NULL DEFAULT '',"
+    "  audience INTEGER NOT NULL, created INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS grants(coll TEXT NOT NULL REFERENCES collections(id),"
     "  org_id INTEGER NOT NULL REFERENCES orgs(id), write INTEGER NOT NULL,"
-    "  PRIMARY KEY(coll, org_id, write));"
+    "  PRIMARY KEY(coll, org_id, write)) WITHOUT ROWID;"
+    /* org_id: who submitted this version; the first version's org is the originator. */
     "CREATE TABLE IF NOT EXISTS objects(oid INTEGER PRIMARY KEY, stix_id TEXT NOT NULL,"
     "  version INTEGER NOT NULL, version_text TEXT NOT NULL, type TEXT NOT NULL,"
-    "  spec_version TEXT NOT NULL, tlp INTEGER NOT NULL, created_by TEXT, json TEXT NOT NULL,"
-    "  UNIQUE(stix_id, version));"
-    "CREATE TABLE IF NOT EXISTS origins(stix_id TEXT PRIMARY KEY, org_id INTEGER NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS entries(coll TEXT NOT NULL, date_added INTEGER NOT NULL,"
+    "  spec_version TEXT NOT NULL, tlp INTEGER NOT NULL, created_by TEXT,"
+    "  org_id INTEGER NOT NULL, json TEXT NOT NULL, UNIQUE(stix_id, version));"
+    /* coll is the collection's integer key: entries are the node's largest index. */
+    "CREATE TABLE IF NOT EXISTS entries(coll INTEGER NOT NULL, date_added INTEGER NOT NULL,"
     "  oid INTEGER NOT NULL, stix_id TEXT NOT NULL, version INTEGER NOT NULL,"
     "  type TEXT NOT NULL, spec_version TEXT NOT NULL, tlp INTEGER NOT NULL,"
     "  is_first INTEGER NOT NULL, is_last INTEGER NOT NULL,"
@@ -154,7 +156,7 @@ int store_open(const char *path, bool create, struct store **out, struct err *er
     /* FULL: an acknowledged POST survives a crash of the machine, not only of the process. */
     if (exec(s,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-             "PRAGMA cache_size=-8000;",
+             "PRAGMA cache_size=-8000; PRAGMA wal_autocheckpoint=10000;",
              err) != 0) {
         goto fail;
     }
@@ -662,6 +664,33 @@ int store_collection_members(struct store *s, const char *coll, bool write, stru
 
 /* ---- objects -------------------------------------------------------------------------- */
 
+/* The integer key of a collection (entries are keyed by it). Collections are never
+ * removed, so the last mapping is cached. */
+static int coll_key(struct store *s, const char *coll, int64_t *key, struct err *err)
+{
+    if (strcmp(s->coll_text, coll) == 0) {
+        *key = s->coll_key;
+        return 0;
+    }
+    sqlite3_stmt *st = stmt(s, ST_COLL_KEY, err);
+    if (st == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *key = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW) {
+        return rc == SQLITE_DONE ? err_set(err, "no collection %s", coll)
+                                 : db_fail(s, err, "read collection");
+    }
+    str_copy(s->coll_text, sizeof(s->coll_text), coll);
+    s->coll_key = *key;
+    return 0;
+}
+
 int store_origin_of(struct store *s, const char *stix_id, int64_t *org_id, struct err *err)
 {
     sqlite3_stmt *st = stmt(s, ST_ORIGIN_GET, err);
@@ -675,48 +704,59 @@ int store_origin_of(struct store *s, const char *stix_id, int64_t *org_id, struc
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read origin");
 }
 
-int store_object_in(struct store *s, const char *coll, const char *stix_id, ts_us version,
-                    struct err *err)
+int store_object_versions(struct store *s, const char *coll, const char *stix_id, ts_us version,
+                          struct store_versions *v, struct err *err)
 {
-    sqlite3_stmt *st = stmt(s, version == STORE_ANY_VERSION ? ST_ENTRY_ANY : ST_ENTRY_EXISTS, err);
+    int64_t ck;
+    memset(v, 0, sizeof(*v));
+    if (coll_key(s, coll, &ck, err) != 0) {
+        return -1;
+    }
+    sqlite3_stmt *st = stmt(s, ST_VERSIONS, err);
     if (st == NULL) {
         return -1;
     }
-    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_text(st, 2, stix_id, -1, SQLITE_STATIC);
-    if (version != STORE_ANY_VERSION) {
-        sqlite3_bind_int64(st, 3, version);
-    }
+    sqlite3_bind_int64(st, 3, version);
     int rc = sqlite3_step(st);
-    sqlite3_reset(st);
     if (rc == SQLITE_ROW) {
-        return 1;
+        v->any = sqlite3_column_int64(st, 0) > 0;
+        v->first = sqlite3_column_int64(st, 1);
+        v->last = sqlite3_column_int64(st, 2);
+        v->exact = sqlite3_column_int(st, 3) == 1;
+        v->origin_org = sqlite3_column_int64(st, 4);
     }
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read entry");
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read versions");
 }
 
-static int run_update(struct store *s, enum stmt_id id, const char *coll, const char *stix_id,
+static int run_update(struct store *s, enum stmt_id id, int64_t ck, const char *stix_id,
                       struct err *err)
 {
     sqlite3_stmt *st = stmt(s, id, err);
     if (st == NULL) {
         return -1;
     }
-    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_text(st, 2, stix_id, -1, SQLITE_STATIC);
     return step_done(s, st, err, "update entries");
 }
 
 int store_object_put(struct store *s, const char *coll, const struct stix_meta *m, const char *json,
-                     size_t json_len, int64_t org_id, bool *added, struct err *err)
+                     size_t json_len, int64_t org_id, const struct store_versions *v, bool *added,
+                     struct err *err)
 {
+    int64_t ck;
     *added = false;
     if (!s->in_tx) {
         return err_set(err, "database: store_object_put outside a transaction");
     }
-    int in = store_object_in(s, coll, m->id, m->version_us, err);
-    if (in != 0) {
-        return in < 0 ? -1 : 0;
+    if (v->exact) {
+        return 0; /* the same id and version again: a no-op that succeeds */
+    }
+    if (coll_key(s, coll, &ck, err) != 0) {
+        return -1;
     }
     sqlite3_stmt *st = stmt(s, ST_OBJ_INSERT, err);
     if (st == NULL) {
@@ -731,7 +771,8 @@ int store_object_put(struct store *s, const char *coll, const struct stix_meta *
     if (m->created_by_ref[0] != '\0') {
         sqlite3_bind_text(st, 7, m->created_by_ref, -1, SQLITE_STATIC);
     }
-    sqlite3_bind_text(st, 8, json, (int)json_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, org_id);
+    sqlite3_bind_text(st, 9, json, (int)json_len, SQLITE_STATIC);
     if (step_done(s, st, err, "insert object") != 0) {
         return -1;
     }
@@ -739,47 +780,28 @@ int store_object_put(struct store *s, const char *coll, const struct stix_meta *
     if (sqlite3_changes(s->db) > 0) {
         oid = sqlite3_last_insert_rowid(s->db);
     } else {
+        /* The version is stored already (in another collection): reuse its text. */
         st = stmt(s, ST_OBJ_OID, err);
         if (st == NULL) {
             return -1;
         }
         sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, m->version_us);
-        if (sqlite3_step(st) != SQLITE_ROW) {
-            return db_fail(s, err, "find object");
-        }
+        int rc = sqlite3_step(st);
         oid = sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
-    }
-    st = stmt(s, ST_ORIGIN_INSERT, err);
-    if (st == NULL) {
-        return -1;
-    }
-    sqlite3_bind_text(st, 1, m->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, org_id);
-    if (step_done(s, st, err, "record origin") != 0) {
-        return -1;
+        if (rc != SQLITE_ROW) {
+            return db_fail(s, err, "find object");
+        }
     }
 
     /* Where does this version fall among the versions already in the collection? */
-    st = stmt(s, ST_ENTRY_RANGE, err);
-    if (st == NULL) {
+    bool is_first = !v->any || m->version_us < v->first;
+    bool is_last = !v->any || m->version_us > v->last;
+    if (v->any && is_last && run_update(s, ST_ENTRY_CLEAR_LAST, ck, m->id, err) != 0) {
         return -1;
     }
-    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, m->id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        return db_fail(s, err, "read versions");
-    }
-    bool none = sqlite3_column_type(st, 0) == SQLITE_NULL;
-    ts_us lo = sqlite3_column_int64(st, 0), hi = sqlite3_column_int64(st, 1);
-    sqlite3_reset(st);
-    bool is_first = none || m->version_us < lo;
-    bool is_last = none || m->version_us > hi;
-    if (!none && is_last && run_update(s, ST_ENTRY_CLEAR_LAST, coll, m->id, err) != 0) {
-        return -1;
-    }
-    if (!none && is_first && run_update(s, ST_ENTRY_CLEAR_FIRST, coll, m->id, err) != 0) {
+    if (v->any && is_first && run_update(s, ST_ENTRY_CLEAR_FIRST, ck, m->id, err) != 0) {
         return -1;
     }
 
@@ -790,7 +812,7 @@ int store_object_put(struct store *s, const char *coll, const struct stix_meta *
     if (st == NULL) {
         return -1;
     }
-    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_int64(st, 2, s->clock);
     sqlite3_bind_int64(st, 3, oid);
     sqlite3_bind_text(st, 4, m->id, -1, SQLITE_STATIC);
@@ -868,8 +890,12 @@ int store_query_run(struct store *s, const struct store_query *q, store_row_fn f
     if (prepare(s, sql.data, &st, err) != 0) {
         goto out;
     }
+    int64_t ck;
+    if (coll_key(s, q->coll, &ck, err) != 0) {
+        goto out;
+    }
     int idx = 1;
-    sqlite3_bind_text(st, idx++, q->coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, idx++, ck);
     sqlite3_bind_int64(st, idx++, q->added_after);
     sqlite3_bind_int64(st, idx++, (sqlite3_int64)q->tlp_mask);
     bind_list(st, &idx, q->ids, q->n_ids);
@@ -915,10 +941,13 @@ int store_object_delete(struct store *s, const char *coll, const char *stix_id, 
                         struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "DELETE FROM entries WHERE coll = ?1 AND stix_id = ?2", &st, err)) {
+    int64_t ck;
+    *removed = 0;
+    if (coll_key(s, coll, &ck, err) != 0 ||
+        prepare(s, "DELETE FROM entries WHERE coll = ?1 AND stix_id = ?2", &st, err)) {
         return -1;
     }
-    sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 1, ck);
     sqlite3_bind_text(st, 2, stix_id, -1, SQLITE_STATIC);
     int rc = step_done(s, st, err, "delete entries");
     release(st);
@@ -929,11 +958,13 @@ int store_object_delete(struct store *s, const char *coll, const char *stix_id, 
 int64_t store_object_count(struct store *s, const char *coll)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s, "SELECT count(*) FROM entries WHERE ?1 IS NULL OR coll = ?1", &st, NULL)) {
+    int64_t ck = 0;
+    if ((coll != NULL && coll_key(s, coll, &ck, NULL) != 0) ||
+        prepare(s, "SELECT count(*) FROM entries WHERE ?1 IS NULL OR coll = ?1", &st, NULL)) {
         return -1;
     }
     if (coll != NULL) {
-        sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 1, ck);
     }
     int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     release(st);

@@ -107,19 +107,26 @@ int store_collection_members(struct store *s, const char *coll, bool write, stru
 /* The organisation that first submitted an object id to this node (0 if never). */
 int store_origin_of(struct store *s, const char *stix_id, int64_t *org_id, struct err *err);
 
-/* Stores one object version into a collection, inside the caller's transaction. The JSON
- * text is kept once per (id, version); a version already in the collection is a no-op
- * that reports success (*added = false). date_added comes from the node clock, strictly
- * increasing across the whole node. */
-int store_object_put(struct store *s, const char *coll, const struct stix_meta *m, const char *json,
-                     size_t json_len, int64_t org_id, bool *added,
-                     struct err *err) BASE_WARN_UNUSED;
+/* What a collection already holds of one object id, relative to a version. */
+struct store_versions {
+    bool any;           /* some version of the id is in the collection */
+    bool exact;         /* this very version is */
+    ts_us first, last;  /* the earliest and latest versions there (when any) */
+    int64_t origin_org; /* the id's first submitter to the node, 0 if never seen */
+};
 
-/* Whether the exact version (any version for STORE_ANY_VERSION) is in the collection:
- * 1 yes, 0 no, -1 error. */
-#define STORE_ANY_VERSION INT64_MIN
-int store_object_in(struct store *s, const char *coll, const char *stix_id, ts_us version,
-                    struct err *err);
+/* One indexed lookup answering all of the above. */
+int store_object_versions(struct store *s, const char *coll, const char *stix_id, ts_us version,
+                          struct store_versions *v, struct err *err) BASE_WARN_UNUSED;
+
+/* Stores one object version into a collection, inside the caller's transaction, given
+ * what store_object_versions() said of it in the same transaction. The JSON text is kept
+ * once per (id, version); a version already in the collection is a no-op that reports
+ * success (*added = false). date_added comes from the node clock, strictly increasing
+ * across the whole node. org_id is the submitting organisation. */
+int store_object_put(struct store *s, const char *coll, const struct stix_meta *m, const char *json,
+                     size_t json_len, int64_t org_id, const struct store_versions *v, bool *added,
+                     struct err *err) BASE_WARN_UNUSED;
 
 /* A query over one collection's entries, in date_added order (TAXII 2.1 section 3.3). */
 #define STORE_MATCH_MAX 64

@@ -584,12 +584,11 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
             res->failed++;
             continue;
         }
-        struct access_object ao = {m.tlp, 0, false};
-        int in = store_object_in(s, coll->id, m.id, STORE_ANY_VERSION, err);
-        if (in < 0 || store_origin_of(s, m.id, &ao.origin_org, err) != 0) {
+        struct store_versions v;
+        if (store_object_versions(s, coll->id, m.id, m.version_us, &v, err) != 0) {
             goto rollback;
         }
-        ao.in_collection = in == 1;
+        struct access_object ao = {m.tlp, v.origin_org, v.any};
         struct access_decision d = access_decide(who, ACCESS_WRITE_OBJECT, &f, &ao);
         if (d.verdict != ACCESS_ALLOW) {
             char msg[600];
@@ -601,17 +600,19 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
             res->failed++;
             continue;
         }
-        size_t len;
-        char *text = jx_dump(obj, &len);
-        bool added;
-        if (text == NULL) {
-            err_set(err, "out of memory");
-            goto rollback;
-        }
-        int prc = store_object_put(s, coll->id, &m, text, len, who->org_id, &added, err);
-        free(text);
-        if (prc != 0) {
-            goto rollback;
+        bool added = false;
+        if (!v.exact) {
+            size_t len;
+            char *text = jx_dump(obj, &len);
+            if (text == NULL) {
+                err_set(err, "out of memory");
+                goto rollback;
+            }
+            int prc = store_object_put(s, coll->id, &m, text, len, who->org_id, &v, &added, err);
+            free(text);
+            if (prc != 0) {
+                goto rollback;
+            }
         }
         if (status_entry(&ok, &ok_first, m.id, m.version, added ? NULL : "already present") != 0) {
             err_set(err, "out of memory");

@@ -54,10 +54,11 @@ static int put(struct fixture *f, const char *type, int n, const char *modified,
     json_t *j = json_loads(text, 0, NULL);
     int rc = stix_meta_of(j, &m);
     json_decref(j);
-    if (rc != 0) {
+    struct store_versions v;
+    if (rc != 0 || store_object_versions(f->s, f->coll, m.id, m.version_us, &v, &err) != 0) {
         return -1;
     }
-    return store_object_put(f->s, f->coll, &m, text, strlen(text), 1, added, &err);
+    return store_object_put(f->s, f->coll, &m, text, strlen(text), 7, &v, added, &err);
 }
 
 struct collect {
@@ -138,8 +139,19 @@ static void versions_and_duplicates(void)
     CHECK(store_query_run(f.s, &q, collect_row, &c, &more, &err) == 0);
     CHECK(c.n == 1 && strcmp(c.versions[0], "2026-01-02T00:00:00.000Z") == 0);
     CHECK(store_object_count(f.s, f.coll) == 4);
-    CHECK(store_object_in(f.s, f.coll, "malware--00000000-0000-4000-8000-000000000001",
-                          STORE_ANY_VERSION, &err) == 1);
+    struct store_versions v;
+    ts_us t2;
+    CHECK(ts_parse("2026-01-02T00:00:00Z", &t2, NULL) == 0);
+    CHECK(store_object_versions(f.s, f.coll, "malware--00000000-0000-4000-8000-000000000001", t2,
+                                &v, &err) == 0);
+    CHECK(v.any && v.exact && v.origin_org == 7);
+    CHECK(v.last - v.first == 2 * 86400 * 1000000LL);
+    CHECK(store_object_versions(f.s, f.coll, "malware--00000000-0000-4000-8000-000000000001", 0, &v,
+                                &err) == 0);
+    CHECK(v.any && !v.exact);
+    CHECK(store_object_versions(f.s, f.coll, "malware--00000000-0000-4000-8000-000000000009", 0, &v,
+                                &err) == 0);
+    CHECK(!v.any && !v.exact && v.origin_org == 0);
     int removed;
     CHECK(store_begin(f.s, &err) == 0);
     CHECK(store_object_delete(f.s, f.coll, "malware--00000000-0000-4000-8000-000000000001",
