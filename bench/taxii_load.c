@@ -2,8 +2,10 @@
  * taxii_load.c — a small libcurl TAXII 2.1 client for the benchmarks, over one kept-alive
  * TLS connection (the node's certificate pinned as the CA):
  *
- *   taxii_load post URL KEY CAFILE FILE...   POST each file (an envelope), then GET each
- *                                            status until complete; prints objects/s
+ *   taxii_load post [-j N] URL KEY CAFILE FILE...
+ *                                            POST each file (an envelope), then GET each
+ *                                            status until complete; prints objects/s.
+ *                                            -j N: N clients, each on its own connection
  *   taxii_load walk URL KEY CAFILE LIMIT     page through URL following more/next;
  *                                            prints objects and objects/s
  *
@@ -13,6 +15,8 @@
 
 #include <curl/curl.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -57,7 +61,9 @@ static long perform(CURL *c, const char *url, struct buf *body)
     return code;
 }
 
-static int do_post(const char *url, const char *key, const char *ca, int nfiles, char **files)
+/* Posts the files and follows their statuses; adds to *objects and *failures. */
+static int post_files(const char *url, const char *key, const char *ca, int nfiles, char **files,
+                      long *objects_out, long *failures_out)
 {
     struct buf body, file;
     struct curl_slist *hdrs;
@@ -67,7 +73,6 @@ static int do_post(const char *url, const char *key, const char *ca, int nfiles,
     CURL *c = client(key, ca, &body, &hdrs);
     char(*status)[UUID_TEXT] = calloc((size_t)nfiles, UUID_TEXT);
     long objects = 0, failures = 0;
-    double t0 = now_s();
     for (int i = 0; i < nfiles; i++) {
         FILE *f = fopen(files[i], "rb");
         char chunk[65536];
@@ -109,23 +114,71 @@ static int do_post(const char *url, const char *key, const char *ca, int nfiles,
             }
             json_t *st = jx_parse(body.data, body.len, JX_MAX_DEPTH, &err);
             bool done = jx_str(st, "status") && strcmp(jx_str(st, "status"), "complete") == 0;
-            objects += (long)json_integer_value(json_object_get(st, "success_count"));
-            failures += (long)json_integer_value(json_object_get(st, "failure_count"));
+            if (done) {
+                objects += (long)json_integer_value(json_object_get(st, "success_count"));
+                failures += (long)json_integer_value(json_object_get(st, "failure_count"));
+            }
             json_decref(st);
             if (done) {
                 break;
             }
         }
     }
-    double dt = now_s() - t0;
-    printf("envelopes=%d objects=%ld failed=%ld seconds=%.3f objects_per_s=%.0f\n", nfiles, objects,
-           failures, dt, (double)objects / dt);
+    *objects_out = objects;
+    *failures_out = failures;
     free(status);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
     buf_fini(&body);
     buf_fini(&file);
     return failures > 0;
+}
+
+static int do_post(int jobs, const char *url, const char *key, const char *ca, int nfiles,
+                   char **files)
+{
+    int fds[64][2];
+    pid_t pids[64];
+    double t0 = now_s();
+    for (int j = 0; j < jobs; j++) {
+        if (pipe(fds[j]) != 0 || (pids[j] = fork()) < 0) {
+            perror("taxii_load");
+            return 1;
+        }
+        if (pids[j] == 0) {
+            /* child j takes files j, j+jobs, j+2*jobs, ... */
+            char **mine = calloc((size_t)nfiles, sizeof(char *));
+            int n = 0;
+            for (int i = j; i < nfiles; i += jobs) {
+                mine[n++] = files[i];
+            }
+            long objects = 0, failures = 0;
+            int rc = post_files(url, key, ca, n, mine, &objects, &failures);
+            dprintf(fds[j][1], "%ld %ld %d\n", objects, failures, rc);
+            _exit(0);
+        }
+        close(fds[j][1]);
+    }
+    long objects = 0, failures = 0;
+    int bad = 0;
+    for (int j = 0; j < jobs; j++) {
+        char line[128] = "";
+        long o = 0, f = 0;
+        int rc = 1;
+        ssize_t r = read(fds[j][0], line, sizeof(line) - 1);
+        line[r > 0 ? r : 0] = '\0';
+        if (sscanf(line, "%ld %ld %d", &o, &f, &rc) != 3) {
+            rc = 1;
+        }
+        objects += o;
+        failures += f;
+        bad |= rc;
+        waitpid(pids[j], NULL, 0);
+    }
+    double dt = now_s() - t0;
+    printf("clients=%d envelopes=%d objects=%ld failed=%ld seconds=%.3f objects_per_s=%.0f\n", jobs,
+           nfiles, objects, failures, dt, (double)objects / dt);
+    return bad;
 }
 
 static int do_walk(const char *url, const char *key, const char *ca, const char *limit)
@@ -172,12 +225,21 @@ int main(int argc, char **argv)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (argc >= 6 && strcmp(argv[1], "post") == 0) {
-        return do_post(argv[2], argv[3], argv[4], argc - 5, argv + 5);
+        int jobs = 1, a = 2;
+        if (strcmp(argv[2], "-j") == 0 && argc >= 8) {
+            int64_t j;
+            if (str_to_i64(argv[3], 1, 64, &j) != 0) {
+                return 2;
+            }
+            jobs = (int)j;
+            a = 4;
+        }
+        return do_post(jobs, argv[a], argv[a + 1], argv[a + 2], argc - a - 3, argv + a + 3);
     }
     if (argc == 6 && strcmp(argv[1], "walk") == 0) {
         return do_walk(argv[2], argv[3], argv[4], argv[5]);
     }
-    fputs("usage: taxii_load post URL KEY CAFILE FILE...\n"
+    fputs("usage: taxii_load post [-j N] URL KEY CAFILE FILE...\n"
           "       taxii_load walk URL KEY CAFILE LIMIT\n",
           stderr);
     return 2;

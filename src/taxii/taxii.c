@@ -544,100 +544,146 @@ static int status_entry(struct buf *b, bool *first, const char *id, const char *
     return 0;
 }
 
-int taxii_ingest(struct store *s, const struct access_subject *who,
-                 const struct store_collection *coll, json_t *objects, const char *status_id,
-                 const char *actor, struct taxii_ingest_result *res, struct err *err)
-{
-    struct access_collection f;
-    struct buf ok, bad;
-    int rc = -1;
-    buf_init(&ok, (size_t)1 << 30);
-    buf_init(&bad, (size_t)1 << 30);
-    buf_init(&res->status_json, (size_t)1 << 30);
-    res->total = json_array_size(objects);
-    res->ok = res->failed = 0;
-    bool ok_first = true, bad_first = true;
-    char requested[TS_MAX_TEXT];
-    ts_format(ts_now(), 6, requested);
+/* One object of an envelope on its way in: checked and serialised before the write lock,
+ * decided and stored under it. */
+struct incoming {
+    struct stix_meta m;
+    char *text; /* compact JSON, NULL when invalid or a duplicate */
+    size_t len;
+    char *msg; /* failure message, NULL on success */
+    bool ok, added;
+};
 
-    if (access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
-        goto out;
+static void incoming_free(struct incoming *in, size_t n)
+{
+    for (size_t i = 0; in != NULL && i < n; i++) {
+        free(in[i].text);
+        free(in[i].msg);
     }
+    free(in);
+}
+
+/* Validation and serialisation need no lock: done first, so that concurrent POSTs only
+ * serialise on the part that touches the database. */
+static int ingest_prepare(json_t *objects, struct incoming *in, struct err *err)
+{
     size_t i;
     json_t *obj;
     json_array_foreach(objects, i, obj)
     {
         char where[32];
         struct err oerr;
-        struct stix_meta m;
         snprintf(where, sizeof(where), "objects[%zu]", i);
-        const char *id = json_is_object(obj) ? jx_str(obj, "id") : NULL;
-        const char *ver = json_is_object(obj) ? jx_str(obj, "modified") : NULL;
-        if (ver == NULL && json_is_object(obj)) {
-            ver = jx_str(obj, "created");
-        }
-        if (stix_validate(obj, where, &oerr) != 0 || stix_meta_of(obj, &m) != 0) {
-            if (status_entry(&bad, &bad_first, id ? id : "", ver ? ver : "", oerr.msg) != 0) {
-                err_set(err, "out of memory");
-                goto rollback;
+        if (stix_validate(obj, where, &oerr) != 0 || stix_meta_of(obj, &in[i].m) != 0) {
+            /* Name what we can of an invalid object in its status entry. */
+            memset(&in[i].m, 0, sizeof(in[i].m));
+            const char *id = json_is_object(obj) ? jx_str(obj, "id") : NULL;
+            const char *ver = json_is_object(obj) ? jx_str(obj, "modified") : NULL;
+            if (ver == NULL && json_is_object(obj)) {
+                ver = jx_str(obj, "created");
             }
-            res->failed++;
+            str_copy(in[i].m.id, sizeof(in[i].m.id), id ? id : "");
+            str_copy(in[i].m.version, sizeof(in[i].m.version), ver ? ver : "");
+            if ((in[i].msg = strdup(oerr.msg)) == NULL) {
+                return err_set(err, "out of memory");
+            }
             continue;
         }
-        struct store_versions v;
-        if (store_object_versions(s, coll->id, m.id, m.version_us, &v, err) != 0) {
-            goto rollback;
+        if ((in[i].text = jx_dump(obj, &in[i].len)) == NULL) {
+            return err_set(err, "out of memory");
         }
-        struct access_object ao = {m.tlp, v.origin_org, v.any};
-        struct access_decision d = access_decide(who, ACCESS_WRITE_OBJECT, &f, &ao);
-        if (d.verdict != ACCESS_ALLOW) {
-            char msg[600];
-            snprintf(msg, sizeof(msg), "%s: %s", where, d.rule);
-            if (status_entry(&bad, &bad_first, m.id, m.version, msg) != 0) {
-                err_set(err, "out of memory");
-                goto rollback;
-            }
-            res->failed++;
-            continue;
-        }
-        bool added = false;
-        if (!v.exact) {
-            size_t len;
-            char *text = jx_dump(obj, &len);
-            if (text == NULL) {
-                err_set(err, "out of memory");
-                goto rollback;
-            }
-            int prc = store_object_put(s, coll->id, &m, text, len, who->org_id, &v, &added, err);
-            free(text);
-            if (prc != 0) {
-                goto rollback;
-            }
-        }
-        if (status_entry(&ok, &ok_first, m.id, m.version, added ? NULL : "already present") != 0) {
-            err_set(err, "out of memory");
-            goto rollback;
-        }
-        res->ok++;
     }
-    struct buf *b = &res->status_json;
+    return 0;
+}
+
+static int ingest_status(struct buf *b, const struct incoming *in, size_t n,
+                         const struct taxii_ingest_result *res, const char *status_id,
+                         const char *requested)
+{
+    bool first = true;
     if (buf_puts(b, "{") || json_kv_str(b, false, "id", status_id) ||
         json_kv_str(b, true, "status", "complete") ||
         json_kv_str(b, true, "request_timestamp", requested) ||
         buf_printf(b, ",\"total_count\":%zu,\"success_count\":%zu", res->total, res->ok) ||
-        (res->ok &&
-         (buf_puts(b, ",\"successes\":[") || buf_append(b, ok.data, ok.len) || buf_puts(b, "]"))) ||
-        buf_printf(b, ",\"failure_count\":%zu", res->failed) ||
-        (res->failed && (buf_puts(b, ",\"failures\":[") || buf_append(b, bad.data, bad.len) ||
-                         buf_puts(b, "]"))) ||
-        buf_puts(b, ",\"pending_count\":0}")) {
+        (res->ok && buf_puts(b, ",\"successes\":["))) {
+        return -1;
+    }
+    for (size_t i = 0; res->ok && i < n; i++) {
+        if (in[i].ok && status_entry(b, &first, in[i].m.id, in[i].m.version,
+                                     in[i].added ? NULL : "already present") != 0) {
+            return -1;
+        }
+    }
+    first = true;
+    if ((res->ok && buf_puts(b, "]")) || buf_printf(b, ",\"failure_count\":%zu", res->failed) ||
+        (res->failed && buf_puts(b, ",\"failures\":["))) {
+        return -1;
+    }
+    for (size_t i = 0; res->failed && i < n; i++) {
+        if (!in[i].ok && status_entry(b, &first, in[i].m.id, in[i].m.version, in[i].msg) != 0) {
+            return -1;
+        }
+    }
+    return (res->failed && buf_puts(b, "]")) || buf_puts(b, ",\"pending_count\":0}");
+}
+
+int taxii_ingest(struct store *s, const struct access_subject *who,
+                 const struct store_collection *coll, json_t *objects, const char *status_id,
+                 const char *actor, struct taxii_ingest_result *res, struct err *err)
+{
+    struct access_collection f;
+    size_t n = json_array_size(objects);
+    struct incoming *in = calloc(n ? n : 1, sizeof(*in));
+    int rc = -1;
+    buf_init(&res->status_json, (size_t)1 << 30);
+    res->total = n;
+    res->ok = res->failed = 0;
+    char requested[TS_MAX_TEXT];
+    ts_format(ts_now(), 6, requested);
+    if (in == NULL) {
+        err_set(err, "out of memory");
+        goto out;
+    }
+    if (ingest_prepare(objects, in, err) != 0 ||
+        access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].msg != NULL) {
+            res->failed++;
+            continue;
+        }
+        struct store_versions v;
+        if (store_object_versions(s, coll->id, in[i].m.id, in[i].m.version_us, &v, err) != 0) {
+            goto rollback;
+        }
+        struct access_object ao = {in[i].m.tlp, v.origin_org, v.any};
+        struct access_decision d = access_decide(who, ACCESS_WRITE_OBJECT, &f, &ao);
+        if (d.verdict != ACCESS_ALLOW) {
+            char msg[600];
+            snprintf(msg, sizeof(msg), "objects[%zu]: %s", i, d.rule);
+            if ((in[i].msg = strdup(msg)) == NULL) {
+                err_set(err, "out of memory");
+                goto rollback;
+            }
+            res->failed++;
+            continue;
+        }
+        if (store_object_put(s, coll->id, &in[i].m, in[i].text, in[i].len, who->org_id, &v,
+                             &in[i].added, err) != 0) {
+            goto rollback;
+        }
+        in[i].ok = true;
+        res->ok++;
+    }
+    if (ingest_status(&res->status_json, in, n, res, status_id, requested) != 0) {
         err_set(err, "out of memory");
         goto rollback;
     }
     char detail[512];
     snprintf(detail, sizeof(detail), "collection=%s status=%s total=%zu ok=%zu failed=%zu",
              coll->id, status_id, res->total, res->ok, res->failed);
-    if (store_status_put(s, status_id, coll->id, who->org_id, b->data, err) != 0 ||
+    if (store_status_put(s, status_id, coll->id, who->org_id, res->status_json.data, err) != 0 ||
         access_audit(s, actor, "objects.add", detail, err) != 0 || store_commit(s, err) != 0) {
         goto rollback;
     }
@@ -645,10 +691,11 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
     goto out;
 rollback:
     store_rollback(s);
-    buf_fini(&res->status_json);
 out:
-    buf_fini(&ok);
-    buf_fini(&bad);
+    if (rc != 0) {
+        buf_fini(&res->status_json);
+    }
+    incoming_free(in, n);
     return rc;
 }
 
