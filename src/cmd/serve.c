@@ -22,7 +22,7 @@ static const char usage[] =
     "  --data DIR                 the node's data directory\n"
     "  --listen ADDR:PORT         address to listen on (e.g. 0.0.0.0:8443, [::1]:8443)\n"
     "  --plain-http               serve without TLS (loopback addresses only)\n"
-    "  --threads N                HTTP worker threads (default 4)\n"
+    "  --threads N                HTTP worker threads (default 8)\n"
     "  --max-content-length N     largest request body in bytes (default 104857600)\n"
     "  --title TEXT               title in discovery and the API root\n";
 
@@ -39,7 +39,7 @@ int cmd_serve(int argc, char **argv)
                              {NULL, NULL, NULL}};
     struct cmd_args a;
     struct err err;
-    int64_t threads = 4, max_body = 100 * 1024 * 1024;
+    int64_t threads = 8, max_body = 100 * 1024 * 1024;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
         return 2;
     }
