@@ -34,12 +34,7 @@ static void det_uuid(char out[UUID_TEXT])
     uint64_t a = rnd(), b = rnd();
     memcpy(u, &a, 8);
     memcpy(u + 8, &b, 8);
-    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
-    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-    char hex[33];
-    hex_encode(u, 16, hex);
-    snprintf(out, UUID_TEXT, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-             hex + 20);
+    uuid_from_bytes(u, out);
 }
 
 static const char *const words[] = {"update",   "secure", "login",   "mail",    "cdn",    "portal",

@@ -311,6 +311,18 @@ int random_bytes(void *p, size_t n)
     return 0;
 }
 
+void uuid_from_bytes(const unsigned char bytes[16], char out[UUID_TEXT])
+{
+    unsigned char u[16];
+    memcpy(u, bytes, 16);
+    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 (RFC 4122 4.4) */
+    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* variant 10xx */
+    char hex[33];
+    hex_encode(u, 16, hex);
+    snprintf(out, UUID_TEXT, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
+             hex + 20);
+}
+
 void uuid_v4(char out[UUID_TEXT])
 {
     unsigned char u[16];
@@ -318,12 +330,7 @@ void uuid_v4(char out[UUID_TEXT])
         /* The kernel CSPRNG does not fail after boot; refuse to invent weak ids. */
         abort();
     }
-    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40);
-    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);
-    char hex[33];
-    hex_encode(u, 16, hex);
-    snprintf(out, UUID_TEXT, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,
-             hex + 20);
+    uuid_from_bytes(u, out);
 }
 
 static bool is_lower_hex(char c)

@@ -95,6 +95,8 @@ ts_us ts_now(void);
 #define UUID_TEXT 37
 /* A random (version 4) UUID in lowercase text. Uses getrandom(2). */
 void uuid_v4(char out[UUID_TEXT]);
+/* A version 4 UUID text from 16 caller-chosen bytes (deterministic test data). */
+void uuid_from_bytes(const unsigned char bytes[16], char out[UUID_TEXT]);
 /* True for an RFC 4122 UUID in lowercase canonical text (8-4-4-4-12, variant 10xx). */
 bool uuid_valid(const char *s, size_t n);
 /* Fills n bytes from the kernel CSPRNG; returns 0 or -1. */
