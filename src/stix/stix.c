@@ -356,7 +356,7 @@ static const struct prop p_user_account[] = {P("user_id", PK_STR),
                                              P("account_last_login", PK_TS),
                                              PEND};
 static const struct prop p_registry_key[] = {P("key", PK_STR),
-                                             P("values", PK_OBJS),
+                                             PA("values", PK_OBJS, "windows-registry-value-type"),
                                              P("modified_time", PK_TS),
                                              PA("creator_user_ref", PK_REF, "user-account"),
                                              PN("number_of_subkeys", PK_INT, 0, INT54),
@@ -389,6 +389,109 @@ static const struct prop p_extension_definition[] = {
         "|new-sdo|new-sro|new-sco|property-extension|toplevel-property-extension|"),
     P("extension_properties", PK_STRS),
     PEND};
+
+/* ---- predefined SCO extensions (6.x) and nested types ---------------------------------- */
+
+static const struct prop p_registry_value[] = {
+    P("name", PK_STR), P("data", PK_STR),
+    PA("data_type", PK_ENUM,
+       "|REG_NONE|REG_SZ|REG_EXPAND_SZ|REG_BINARY|REG_DWORD|REG_DWORD_BIG_ENDIAN|"
+       "REG_DWORD_LITTLE_ENDIAN|REG_LINK|REG_MULTI_SZ|REG_RESOURCE_LIST|"
+       "REG_FULL_RESOURCE_DESCRIPTION|REG_RESOURCE_REQUIREMENTS_LIST|REG_QWORD|"
+       "REG_INVALID_TYPE|"),
+    PEND};
+static const struct prop p_archive_ext[] = {PRA("contains_refs", PK_REFS, SCO_TYPES),
+                                            P("comment", PK_STR), PEND};
+static const struct prop p_ntfs_ext[] = {P("sid", PK_STR), P("alternate_data_streams", PK_OBJS),
+                                         PEND};
+static const struct prop p_pdf_ext[] = {
+    P("version", PK_STR), P("is_optimized", PK_BOOL), P("document_info_dict", PK_DICT),
+    P("pdfid0", PK_STR),  P("pdfid1", PK_STR),        PEND};
+static const struct prop p_raster_ext[] = {
+    PN("image_height", PK_INT, 0, INT54), PN("image_width", PK_INT, 0, INT54),
+    PN("bits_per_pixel", PK_INT, 0, INT54), P("exif_tags", PK_DICT), PEND};
+static const struct prop p_pebinary_ext[] = {PR("pe_type", PK_STR),
+                                             P("imphash", PK_STR),
+                                             P("machine_hex", PK_HEX),
+                                             PN("number_of_sections", PK_INT, 0, INT54),
+                                             P("time_date_stamp", PK_TS),
+                                             P("pointer_to_symbol_table_hex", PK_HEX),
+                                             PN("number_of_symbols", PK_INT, 0, INT54),
+                                             PN("size_of_optional_header", PK_INT, 0, INT54),
+                                             P("characteristics_hex", PK_HEX),
+                                             P("file_header_hashes", PK_HASHES),
+                                             P("optional_header", PK_OBJ),
+                                             P("sections", PK_OBJS),
+                                             PEND};
+static const struct prop p_http_request_ext[] = {PR("request_method", PK_STR),
+                                                 PR("request_value", PK_STR),
+                                                 P("request_version", PK_STR),
+                                                 P("request_header", PK_DICT),
+                                                 PN("message_body_length", PK_INT, 0, INT54),
+                                                 PA("message_body_data_ref", PK_REF, "artifact"),
+                                                 PEND};
+static const struct prop p_icmp_ext[] = {PR("icmp_type_hex", PK_HEX), PR("icmp_code_hex", PK_HEX),
+                                         PEND};
+static const struct prop p_socket_ext[] = {
+    PRA("address_family", PK_ENUM,
+        "|AF_UNSPEC|AF_INET|AF_IPX|AF_APPLETALK|AF_NETBIOS|AF_INET6|AF_IRDA|AF_BTH|"),
+    P("is_blocking", PK_BOOL),
+    P("is_listening", PK_BOOL),
+    P("options", PK_DICT),
+    PA("socket_type", PK_ENUM, "|SOCK_STREAM|SOCK_DGRAM|SOCK_RAW|SOCK_RDM|SOCK_SEQPACKET|"),
+    PN("socket_descriptor", PK_INT, 0, INT54),
+    PN("socket_handle", PK_INT, -INT54, INT54),
+    PEND};
+static const struct prop p_tcp_ext[] = {P("src_flags_hex", PK_HEX), P("dst_flags_hex", PK_HEX),
+                                        PEND};
+static const struct prop p_unix_account_ext[] = {PN("gid", PK_INT, -INT54, INT54),
+                                                 P("groups", PK_STRS), P("home_dir", PK_STR),
+                                                 P("shell", PK_STR), PEND};
+static const struct prop p_windows_process_ext[] = {
+    P("aslr_enabled", PK_BOOL),
+    P("dep_enabled", PK_BOOL),
+    P("priority", PK_STR),
+    P("owner_sid", PK_STR),
+    P("window_title", PK_STR),
+    P("startup_info", PK_DICT),
+    PA("integrity_level", PK_ENUM, "|low|medium|high|system|"),
+    PEND};
+static const struct prop p_windows_service_ext[] = {
+    P("service_name", PK_STR),
+    P("descriptions", PK_STRS),
+    P("display_name", PK_STR),
+    P("group_name", PK_STR),
+    PA("start_type", PK_ENUM,
+       "|SERVICE_AUTO_START|SERVICE_BOOT_START|SERVICE_DEMAND_START|SERVICE_DISABLED|"
+       "SERVICE_SYSTEM_ALERT|"),
+    PA("service_dll_refs", PK_REFS, "file"),
+    PA("service_type", PK_ENUM,
+       "|SERVICE_KERNEL_DRIVER|SERVICE_FILE_SYSTEM_DRIVER|SERVICE_WIN32_OWN_PROCESS|"
+       "SERVICE_WIN32_SHARE_PROCESS|"),
+    PA("service_status", PK_ENUM,
+       "|SERVICE_CONTINUE_PENDING|SERVICE_PAUSE_PENDING|SERVICE_PAUSED|SERVICE_RUNNING|"
+       "SERVICE_START_PENDING|SERVICE_STOP_PENDING|SERVICE_STOPPED|"),
+    PEND};
+
+/* Which predefined extension belongs on which SCO type. */
+static const struct {
+    const char *name;
+    const char *on_type;
+    const struct prop *props;
+} sco_exts[] = {
+    {"archive-ext", "file", p_archive_ext},
+    {"ntfs-ext", "file", p_ntfs_ext},
+    {"pdf-ext", "file", p_pdf_ext},
+    {"raster-image-ext", "file", p_raster_ext},
+    {"windows-pebinary-ext", "file", p_pebinary_ext},
+    {"http-request-ext", "network-traffic", p_http_request_ext},
+    {"icmp-ext", "network-traffic", p_icmp_ext},
+    {"socket-ext", "network-traffic", p_socket_ext},
+    {"tcp-ext", "network-traffic", p_tcp_ext},
+    {"unix-account-ext", "user-account", p_unix_account_ext},
+    {"windows-process-ext", "process", p_windows_process_ext},
+    {"windows-service-ext", "process", p_windows_service_ext},
+};
 
 /* ---- rules a table cannot express --------------------------------------------------- */
 
@@ -826,6 +929,9 @@ static int check_hashes(struct vctx *v, const char *path, const json_t *val)
     return 0;
 }
 
+static int check_nested(struct vctx *v, const struct prop *table, const json_t *obj,
+                        const char *path);
+
 static int check_value(struct vctx *v, const struct prop *p, const char *path, const json_t *val)
 {
     char sub[320];
@@ -883,6 +989,11 @@ static int check_value(struct vctx *v, const struct prop *p, const char *path, c
             }
             if (p->kind == PK_OBJS && !json_is_object(e)) {
                 return fail(v, sub, "must be an object");
+            }
+            if (p->kind == PK_OBJS && p->arg != NULL &&
+                strcmp(p->arg, "windows-registry-value-type") == 0 &&
+                check_nested(v, p_registry_value, e, sub) != 0) {
+                return -1;
             }
             if (p->kind == PK_KCP) {
                 if (!json_is_object(e) || !json_is_string(json_object_get(e, "kill_chain_name")) ||
@@ -1063,28 +1174,43 @@ static int check_extensions(struct vctx *v, const json_t *ext)
                                          et))) {
                 return fail(v, path, "extension_type is not an extension-type-enum value (10.6)");
             }
-        } else if (!type_name_ok(key)) {
+            continue;
+        }
+        for (size_t i = 0; i < BASE_ARRAY_LEN(sco_exts); i++) {
+            if (strcmp(key, sco_exts[i].name) != 0) {
+                continue;
+            }
+            const char *type = jx_str(v->obj, "type");
+            if (type == NULL || strcmp(type, sco_exts[i].on_type) != 0) {
+                return fail(v, path, "%s applies to %s objects only", key, sco_exts[i].on_type);
+            }
+            if (check_nested(v, sco_exts[i].props, val, path) != 0) {
+                return -1;
+            }
+        }
+        if (!type_name_ok(key)) {
             return fail(v, path, "extension names follow the type naming rules (7.3)");
         }
     }
     return 0;
 }
 
-/* The custom-property rules of 11.1.1 for a property name that no table defines. */
-static int check_custom_prop(struct vctx *v, const char *name, const json_t *val)
+/* The custom-property rules of 11.1.1 for a property name that no table defines; path is
+ * where it stands ("x_size", "extensions.pdf-ext.x_size"). */
+static int check_custom_prop(struct vctx *v, const char *path, const char *name, const json_t *val)
 {
     if (!prop_name_ok(name)) {
-        return fail(v, name,
+        return fail(v, path,
                     "custom property names are 3-250 characters of a-z, 0-9 and _ "
                     "(11.1.1)");
     }
     size_t n = strlen(name);
     const char *s = json_string_value(val);
     if (n > 4 && strcmp(name + n - 4, "_hex") == 0 && (s == NULL || !hex_valid(s, strlen(s)))) {
-        return fail(v, name, "must be hex (a _hex property, 11.1.1)");
+        return fail(v, path, "must be hex (a _hex property, 11.1.1)");
     }
     if (n > 4 && strcmp(name + n - 4, "_bin") == 0 && (s == NULL || !b64_valid(s, strlen(s)))) {
-        return fail(v, name, "must be base64 (a _bin property, 11.1.1)");
+        return fail(v, path, "must be base64 (a _bin property, 11.1.1)");
     }
     return 0;
 }
@@ -1097,6 +1223,35 @@ static const struct prop *find_prop(const struct prop *table, const char *name)
         }
     }
     return NULL;
+}
+
+/* A nested object (a predefined extension, a registry value) against its table: types,
+ * required properties, and the custom-property rules for anything else. */
+static int check_nested(struct vctx *v, const struct prop *table, const json_t *obj,
+                        const char *path)
+{
+    const char *key;
+    json_t *val;
+    char sub[512];
+    json_object_foreach((json_t *)obj, key, val)
+    {
+        snprintf(sub, sizeof(sub), "%.250s.%.250s", path, key);
+        const struct prop *p = find_prop(table, key);
+        if (p == NULL) {
+            if (strcmp(key, "extension_type") != 0 && check_custom_prop(v, sub, key, val) != 0) {
+                return -1;
+            }
+        } else if (check_value(v, p, sub, val) != 0) {
+            return -1;
+        }
+    }
+    for (const struct prop *p = table; p->name != NULL; p++) {
+        if ((p->flags & REQ) && json_object_get(obj, p->name) == NULL) {
+            snprintf(sub, sizeof(sub), "%.250s.%.250s", path, p->name);
+            return fail(v, sub, "required property missing");
+        }
+    }
+    return 0;
 }
 
 static bool is_new_sco_custom(const json_t *obj)
@@ -1188,7 +1343,7 @@ int stix_validate(const json_t *obj, const char *where, struct err *err)
             p = find_prop(rule->props, key);
         }
         if (p == NULL) {
-            if (check_custom_prop(&v, key, val) != 0) {
+            if (check_custom_prop(&v, key, key, val) != 0) {
                 return -1;
             }
             continue;

@@ -159,6 +159,78 @@ static void decision_table(void)
     }
 }
 
+/* Beyond the hand-written table: every combination of subject, audience, membership,
+ * grant, TLP, originator, presence in the collection and action, checked against the
+ * promises the node makes whatever else changes. */
+static void every_combination_keeps_the_promises(void)
+{
+    static const enum store_audience auds[] = {STORE_AUD_PUBLIC, STORE_AUD_COMMUNITY,
+                                               STORE_AUD_LIST};
+    static const enum access_action acts[] = {ACCESS_READ_OBJECT, ACCESS_WRITE_OBJECT,
+                                              ACCESS_DELETE_OBJECT};
+    int checked = 0;
+    for (int sj = S_ANON; sj <= S_ADMIN; sj++) {
+        struct access_subject who;
+        subject_of((enum subj)sj, &who);
+        for (size_t a = 0; a < 3; a++) {
+            for (int member = 0; member <= 1; member++) {
+                for (int grant = 0; grant <= 1; grant++) {
+                    struct access_collection c = {auds[a], member && who.authenticated,
+                                                  grant && who.authenticated};
+                    bool visible = c.audience == STORE_AUD_PUBLIC ||
+                                   (who.authenticated &&
+                                    (c.audience == STORE_AUD_COMMUNITY || c.org_in_audience));
+                    for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
+                        for (int o = O_NEW; o <= O_OTHER; o++) {
+                            for (int in = 0; in <= 1; in++) {
+                                struct access_object ob = {(enum stix_tlp)t,
+                                                           o == O_NEW    ? 0
+                                                           : o == O_SELF ? ME
+                                                                         : THEM,
+                                                           in};
+                                for (size_t k = 0; k < 3; k++) {
+                                    enum access_verdict v =
+                                        access_decide(&who, acts[k], &c, &ob).verdict;
+                                    bool allow = v == ACCESS_ALLOW;
+                                    checked++;
+                                    /* nothing is shown or changed outside the audience */
+                                    CHECK(!(allow && !visible));
+                                    /* outsiders learn nothing: 404 or 401, never 403 */
+                                    CHECK(visible || v != ACCESS_DENY_FORBIDDEN);
+                                    CHECK(v != ACCESS_DENY_HIDDEN || who.authenticated);
+                                    /* TLP: only CLEAR in public, never AMBER+ in community */
+                                    CHECK(!(allow && acts[k] != ACCESS_DELETE_OBJECT &&
+                                            c.audience == STORE_AUD_PUBLIC && t != STIX_TLP_CLEAR));
+                                    CHECK(!(allow && acts[k] != ACCESS_DELETE_OBJECT &&
+                                            c.audience == STORE_AUD_COMMUNITY &&
+                                            t != STIX_TLP_CLEAR && t != STIX_TLP_GREEN));
+                                    /* RED never reaches a sync key */
+                                    CHECK(!(allow && acts[k] == ACCESS_READ_OBJECT &&
+                                            t == STIX_TLP_RED && sj == S_SYNC));
+                                    /* readers and the anonymous never change anything */
+                                    CHECK(!(allow && acts[k] != ACCESS_READ_OBJECT &&
+                                            (sj == S_READER || sj == S_ANON)));
+                                    /* only the originator (or an admin) deletes */
+                                    CHECK(!(allow && acts[k] == ACCESS_DELETE_OBJECT &&
+                                            sj != S_ADMIN && o != O_SELF));
+                                    /* AMBER+ into a further collection: originator only */
+                                    CHECK(!(allow && acts[k] == ACCESS_WRITE_OBJECT && !in &&
+                                            o == O_OTHER && t != STIX_TLP_CLEAR &&
+                                            t != STIX_TLP_GREEN));
+                                    /* writes need a grant, unless admin */
+                                    CHECK(!(allow && acts[k] == ACCESS_WRITE_OBJECT && !grant &&
+                                            sj != S_ADMIN));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    CHECK(checked == 5 * 3 * 2 * 2 * 6 * 3 * 2 * 3);
+}
+
 static void collection_visibility(void)
 {
     struct access_subject anon, reader;
@@ -277,6 +349,7 @@ static void audit_chain_detects_tampering(void)
 
 const struct unit_test access_tests[] = {
     {"decision_table", decision_table},
+    {"every_combination_keeps_the_promises", every_combination_keeps_the_promises},
     {"collection_visibility", collection_visibility},
     {"read_mask_follows_decisions", read_mask_follows_decisions},
     {"keys_authenticate", keys_authenticate},

@@ -86,6 +86,14 @@ static void valid_objects(void)
         "\",\"is_multipart\":false,\"body\":\"x\"}",
         "{\"type\":\"artifact\",\"id\":\"artifact--" UUID1 "\",\"payload_bin\":\"aGVsbG8=\"}",
         "{\"type\":\"process\",\"id\":\"process--" UUID1 "\",\"pid\":4}",
+        "{\"type\":\"network-traffic\",\"id\":\"network-traffic--" UUID1
+        "\",\"src_ref\":\"ipv4-addr--" UUID2 "\",\"protocols\":[\"tcp\",\"http\"],\"extensions\":{"
+        "\"http-request-ext\":{\"request_method\":\"get\","
+        "\"request_value\":\"/"
+        "x\",\"x_acme_note\":\"n\"},\"tcp-ext\":{\"src_flags_hex\":\"00000002\"}}}",
+        "{\"type\":\"file\",\"id\":\"file--" UUID1
+        "\",\"name\":\"a.zip\",\"extensions\":{\"archive-ext\":{"
+        "\"contains_refs\":[\"file--" UUID2 "\"]}}}",
         "{\"type\":\"marking-definition\",\"spec_version\":\"2.1\",\"id\":\"marking-definition-"
         "-" UUID1 "\",\"created\":\"" TS
         "\",\"definition_type\":\"statement\",\"definition\":{\"statement\":\"c\"}}",
