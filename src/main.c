@@ -21,6 +21,7 @@ static const struct {
     {"import", cmd_import, "import a STIX bundle into a collection"},
     {"export", cmd_export, "export a collection as a STIX bundle"},
     {"audit", cmd_audit, "verify the audit chain"},
+    {"pattern", cmd_pattern, "check STIX patterns"},
 };
 
 static void usage(FILE *f)

@@ -18,6 +18,7 @@ int cmd_collection(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_pattern(int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) -------------------------------------------------- */
 

@@ -5,6 +5,7 @@
  * stored JSON text of each object version, never re-parsing it.
  */
 #include "taxii/taxii.h"
+#include "pattern/pattern.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -563,6 +564,23 @@ static void incoming_free(struct incoming *in, size_t n)
     free(in);
 }
 
+/* An indicator whose pattern_type is "stix" must carry a valid STIX pattern (STIX 2.1
+ * section 4.7 and 9); other pattern languages are stored as given. */
+static int indicator_pattern_check(const json_t *obj, const char *where, struct err *err)
+{
+    const char *type = jx_str(obj, "type"), *ptype = jx_str(obj, "pattern_type");
+    const char *pat = jx_str(obj, "pattern");
+    if (type == NULL || strcmp(type, "indicator") != 0 || ptype == NULL ||
+        strcmp(ptype, "stix") != 0 || pat == NULL) {
+        return 0;
+    }
+    struct err perr;
+    if (pattern_validate(pat, json_string_length(json_object_get(obj, "pattern")), &perr) != 0) {
+        return err_set(err, "%s.pattern: %s", where, perr.msg);
+    }
+    return 0;
+}
+
 /* Validation and serialisation need no lock: done first, so that concurrent POSTs only
  * serialise on the part that touches the database. */
 static int ingest_prepare(json_t *objects, struct incoming *in, struct err *err)
@@ -574,7 +592,8 @@ static int ingest_prepare(json_t *objects, struct incoming *in, struct err *err)
         char where[32];
         struct err oerr;
         snprintf(where, sizeof(where), "objects[%zu]", i);
-        if (stix_validate(obj, where, &oerr) != 0 || stix_meta_of(obj, &in[i].m) != 0) {
+        if (stix_validate(obj, where, &oerr) != 0 || stix_meta_of(obj, &in[i].m) != 0 ||
+            indicator_pattern_check(obj, where, &oerr) != 0) {
             /* Name what we can of an invalid object in its status entry. */
             memset(&in[i].m, 0, sizeof(in[i].m));
             const char *id = json_is_object(obj) ? jx_str(obj, "id") : NULL;

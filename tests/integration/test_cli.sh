@@ -3,7 +3,7 @@
 # import/export round trip, audit verify catching a tampered row, TLS certificate.
 . "$(dirname "$0")/lib.sh"
 
-for v in init serve org key collection import export audit; do
+for v in init serve org key collection import export audit pattern; do
     out=$(cm "$v" --help 2>&1)
     expect_eq "$v --help exit" "$?" 0
     expect_contains "$v --help" "$out" "usage: certmesh $v"
@@ -76,6 +76,16 @@ expect_eq "export match-type" "$(cm export --collection rtf --match-type malware
 printf 'not json' >"$TMP/bad.json"
 out=$(cm import "$TMP/bad.json" --collection rtf --as thaicert --data "$DATA" 2>&1)
 expect_contains "import malformed" "$out" "malformed JSON at line 1"
+
+# pattern check: one pattern per line, line and column of each error, exit 1 if any
+printf '%s\n' "[ipv4-addr:value = '198.51.100.1']" "" "[file:name = 'x' AND]" "[url:value MATCHES '(']" \
+    "([a-t:p = 1] FOLLOWEDBY [a-t:q = 2]) WITHIN 300 SECONDS" >"$TMP/patterns.txt"
+out=$(cm pattern check "$TMP/patterns.txt" 2>/dev/null)
+expect_eq "pattern check exit" "$?" 1
+expect_eq "pattern check report" "$out" "$(printf '%s\n' "line 3: column 21: expected an object path such as file:name, found ']'" "line 4: column 20: MATCHES operand is not a valid regular expression: missing closing parenthesis at offset 1")"
+out=$(printf '%s\n' "[ipv4-addr:value == '198.51.100.1']" | cm pattern check - --print)
+expect_eq "pattern check canonical" "$out" "[ipv4-addr:value = '198.51.100.1']"
+expect_eq "pattern check ok exit" "$(printf '[a-t:p = 1]\n' | cm pattern check >/dev/null; echo $?)" 0
 
 # serve refuses plain HTTP off loopback
 out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)

@@ -146,6 +146,14 @@ expect_eq "delete again" "$CODE" 404
 req DELETE "/api/collections/$COM/objects/$(oid indicator 100)/" "$KEY_ADMIN" ""
 expect_eq "delete by admin" "$CODE" 200
 
+# indicators with pattern_type stix must carry a valid pattern
+bad_pattern='{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000500","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '"'"'1.2.3.4'"'"'","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}'
+other_lang='{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000501","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"alert tcp any any -> any 80","pattern_type":"snort","valid_from":"2026-01-01T00:00:00Z"}'
+envelope "$TMP/e5" "$bad_pattern" "$other_lang"
+req POST "/api/collections/$LIST/objects/" "$KEY_A" "$TMP/e5"
+expect_eq "pattern checked" "$(jqb '.success_count'),$(jqb '.failure_count')" "1,1"
+expect_eq "pattern message" "$(jqb '.failures[0].message')" "objects[0].pattern: column 29: expected ']' to close the observation expression, found the end of the pattern"
+
 # the audit chain recorded all of it and is intact
 out=$(cm audit verify --data "$DATA")
 expect_contains "audit intact" "$out" "audit chain intact"

@@ -12,7 +12,7 @@ static const struct {
     const struct unit_test *tests;
 } suites[] = {
     {"base", base_tests},     {"stix", stix_tests},   {"store", store_tests},
-    {"access", access_tests}, {"taxii", taxii_tests},
+    {"access", access_tests}, {"taxii", taxii_tests}, {"pattern", pattern_tests},
 };
 
 static int current_failures;

@@ -37,5 +37,6 @@ extern const struct unit_test stix_tests[];
 extern const struct unit_test store_tests[];
 extern const struct unit_test access_tests[];
 extern const struct unit_test taxii_tests[];
+extern const struct unit_test pattern_tests[];
 
 #endif

@@ -1,0 +1,123 @@
+/*
+ * pattern — STIX 2.1 patterning (STIX 2.1 section 9): a hand-written lexer and
+ * recursive-descent parser producing an AST, the spec's semantic checks with errors a
+ * person can act on, and a canonical printer whose output parses back to the same AST.
+ * Evaluation against observed-data and compilation to hunting terms build on this AST.
+ */
+#ifndef CERTMESH_PATTERN_H
+#define CERTMESH_PATTERN_H
+
+#include "base/base.h"
+
+#define PATTERN_MAX_LEN   65536 /* bytes of pattern text */
+#define PATTERN_MAX_DEPTH 64    /* nesting of parentheses and operators */
+#define PATTERN_MAX_SET   4096  /* values in one IN list */
+#define PATTERN_MAX_NODES 65536 /* AST nodes of one pattern */
+
+enum pattern_lit_kind {
+    PATTERN_LIT_INT,
+    PATTERN_LIT_FLOAT,
+    PATTERN_LIT_STRING,
+    PATTERN_LIT_BOOL,
+    PATTERN_LIT_BINARY, /* b'…' */
+    PATTERN_LIT_HEX,    /* h'…' */
+    PATTERN_LIT_TIMESTAMP,
+};
+
+struct pattern_lit {
+    enum pattern_lit_kind kind;
+    int64_t i;                  /* INT, BOOL (0/1) */
+    double f;                   /* FLOAT */
+    ts_us t;                    /* TIMESTAMP */
+    const char *text;           /* STRING: decoded; FLOAT/TIMESTAMP: as written (sign-normalised) */
+    size_t len;                 /* bytes of text, or of bytes */
+    const unsigned char *bytes; /* BINARY, HEX: decoded octets */
+};
+
+enum pattern_step_kind { PATTERN_STEP_KEY, PATTERN_STEP_INDEX, PATTERN_STEP_ANY };
+
+struct pattern_step {
+    enum pattern_step_kind kind;
+    const char *key; /* KEY */
+    bool quoted;     /* KEY was written as a string literal */
+    int64_t index;   /* INDEX */
+};
+
+struct pattern_path {
+    const char *type; /* object type */
+    struct pattern_step *steps;
+    int n_steps; /* >= 1: the first is always a KEY */
+};
+
+enum pattern_op {
+    PATTERN_OP_EQ,
+    PATTERN_OP_NEQ,
+    PATTERN_OP_GT,
+    PATTERN_OP_LT,
+    PATTERN_OP_GE,
+    PATTERN_OP_LE,
+    PATTERN_OP_IN,
+    PATTERN_OP_LIKE,
+    PATTERN_OP_MATCHES,
+    PATTERN_OP_ISSUBSET,
+    PATTERN_OP_ISSUPERSET,
+    PATTERN_OP_EXISTS,
+};
+
+enum pattern_cmp_kind { PATTERN_CMP_AND, PATTERN_CMP_OR, PATTERN_CMP_TEST };
+
+/* A comparison expression (inside brackets). */
+struct pattern_cmp {
+    enum pattern_cmp_kind kind;
+    struct pattern_cmp *left, *right; /* AND, OR */
+    /* TEST */
+    struct pattern_path path;
+    enum pattern_op op;
+    bool negated;
+    struct pattern_lit *lits; /* one literal; IN: the set; EXISTS: none */
+    int n_lits;
+    void *regex; /* MATCHES: the compiled pcre2_code */
+};
+
+enum pattern_obs_kind {
+    PATTERN_OBS_SIMPLE, /* [ comparison ] */
+    PATTERN_OBS_AND,    /* different observations */
+    PATTERN_OBS_OR,
+    PATTERN_OBS_FOLLOWEDBY, /* right at or after left */
+    PATTERN_OBS_WITHIN,     /* child WITHIN seconds SECONDS */
+    PATTERN_OBS_REPEATS,    /* child REPEATS n TIMES */
+    PATTERN_OBS_STARTSTOP,  /* child START t STOP t */
+};
+
+struct pattern_obs {
+    enum pattern_obs_kind kind;
+    struct pattern_obs *left, *right; /* AND, OR, FOLLOWEDBY */
+    struct pattern_obs *child;        /* qualifiers */
+    struct pattern_cmp *cmp;          /* SIMPLE */
+    double within;                    /* seconds */
+    const char *within_text;
+    int64_t repeats;
+    ts_us start, stop;
+    const char *start_text, *stop_text;
+};
+
+struct pattern;
+
+/* Parses and validates a pattern. Returns NULL with err set to
+ * "column C: message" (C counts Unicode characters from 1). The AST lives in the pattern. */
+struct pattern *pattern_parse(const char *text, size_t len, struct err *err);
+void pattern_free(struct pattern *p); /* NULL is a no-op */
+const struct pattern_obs *pattern_root(const struct pattern *p);
+/* Bytes the pattern holds (the AST arena and compiled regular expressions). */
+size_t pattern_memory(const struct pattern *p);
+
+/* Canonical text: one space around operators, '=' and '!=' spellings, minimal parentheses.
+ * Parsing it gives an equal AST. */
+int pattern_print(const struct pattern *p, struct buf *out) BASE_WARN_UNUSED;
+/* Structural equality of two ASTs (used by the round-trip tests). */
+bool pattern_equal(const struct pattern *a, const struct pattern *b);
+
+/* Validates only: 0, or -1 with err as for pattern_parse. */
+int pattern_validate(const char *text, size_t len, struct err *err) BASE_WARN_UNUSED;
+
+#endif

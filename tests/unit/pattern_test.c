@@ -1,0 +1,285 @@
+/* pattern_test.c — STIX patterning: a corpus of valid patterns covering every construct of
+ * the grammar (each must round-trip through the canonical printer), a corpus of invalid
+ * ones with the message each must produce, precedence and qualifier binding, and bounds. */
+#include "pattern/pattern.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const valid[] = {
+    "[ipv4-addr:value = '198.51.100.7']",
+    "[ipv4-addr:value == '198.51.100.7']",
+    "[ipv6-addr:value ISSUBSET '2001:db8::/32']",
+    "[ipv4-addr:value ISSUBSET '203.0.113.0/24' OR ipv4-addr:value ISSUPERSET '203.0.113.9']",
+    "[domain-name:value = 'c2.example.net' OR domain-name:value LIKE '%.bad.example']",
+    "[url:value MATCHES '^https?://[a-z0-9.-]+/gate\\\\.php$']",
+    "[file:hashes.'SHA-256' = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855']",
+    "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' AND file:size > 1024]",
+    "[file:size >= 0 AND file:size <= 4096 AND file:size < 5000 AND file:size != 17]",
+    "[file:size <> 17]",
+    "[file:name NOT = 'calc.exe']",
+    "[file:name NOT IN ('a.exe', 'b.exe', 'c.exe')]",
+    "[process:pid IN (4, 8, 15.5)]",
+    "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.5]",
+    "[file:extensions.'windows-pebinary-ext'.sections[0].name = '.text']",
+    "[email-message:to_refs[*].value = 'finance@example.org']",
+    "[email-message:body_multipart[1].body_raw_ref.name LIKE 'invoice_%.zip']",
+    "[network-traffic:dst_ref.value = '198.51.100.9' AND network-traffic:dst_port = 443]",
+    "[network-traffic:extensions.'tcp-ext'.src_flags_hex = h'0a1B']",
+    "[artifact:payload_bin = b'SGVsbG8gQ0VSVA==']",
+    "[artifact:payload_bin = b'YWJj']",
+    "[file:created = t'2026-01-13T07:03:17Z']",
+    "[file:mtime > t'2026-01-13T07:03:17.123456Z']",
+    "[user-account:is_privileged = true AND user-account:is_disabled = false]",
+    "[EXISTS windows-registry-key:values]",
+    "[NOT EXISTS windows-registry-key:values[*].data]",
+    "[(file:name = 'a' OR file:name = 'b') AND file:size = 3]",
+    "[file:name = 'a' OR (file:name = 'b' AND file:size = 3)]",
+    "[(type-a:prop_j = 'W' AND type-a:prop_k = 'X') OR (type-b:prop_m = 'Y' AND type-b:prop_n = "
+    "'Z')]",
+    "[file:name = 'it\\'s here' AND file:name != 'c:\\\\temp']",
+    "[x-acme-widget:x_acme_colour = 'red']",
+    "[ipv4-addr:value = '198.51.100.1'] AND [ipv4-addr:value = '198.51.100.2']",
+    "[ipv4-addr:value = '198.51.100.1'] OR [domain-name:value = 'a.example']",
+    "[ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY [domain-name:value = 'a.example']",
+    "([ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY [domain-name:value = 'a.example']) WITHIN 300 "
+    "SECONDS",
+    "[file:name = 'x'] REPEATS 5 TIMES",
+    "[file:name = 'x'] REPEATS 5 TIMES WITHIN 1800 SECONDS",
+    "[file:name = 'x'] WITHIN 2.5 SECONDS",
+    "[file:name = 'x'] START t'2026-01-01T00:00:00Z' STOP t'2026-02-01T00:00:00Z'",
+    "([a-type:p = 1] AND [b-type:q = 2]) REPEATS 2 TIMES WITHIN 60 SECONDS",
+    "(([a-type:p = 1] AND [b-type:q = 2]) WITHIN 5 SECONDS) WITHIN 60 SECONDS",
+    "[a-type:p = 1] AND ([b-type:q = 2] OR [c-type:r = 3])",
+    "([a-type:p = 1] OR [b-type:q = 2]) AND [c-type:r = 3]",
+    "[a-type:p = 1] FOLLOWEDBY ([b-type:q = 2] FOLLOWEDBY [c-type:r = 3])",
+    "[a-type:p = -1 AND a-type:q = -0.5 AND a-type:r = +7 AND a-type:s = +.25]",
+    "  [ file : name\n = /* comment */ 'x' ]  // trailing comment",
+    "[file:name\u00a0=\u3000'x']",
+    "[domain-name:value = "
+    "'\xe0\xb8\x81\xe0\xb8\xa3\xe0\xb8\xb0\xe0\xb8\x97\xe0\xb8\xa3\xe0\xb8\xa7\xe0\xb8\x87.th']",
+};
+
+static const struct {
+    const char *pattern;
+    const char *message;
+} invalid[] = {
+    {"", "column 1: empty pattern"},
+    {"ipv4-addr:value = '1.2.3.4'",
+     "column 1: expected '[' to open an observation expression, found 'ipv4-addr'"},
+    {"[file:name = 'x'",
+     "column 17: expected ']' to close the observation expression, found the end of the pattern"},
+    {"[file:name = 'x' file:size = 3]",
+     "column 18: expected ']' to close the observation expression, found 'file'"},
+    {"[file:name = 'x'] AND",
+     "column 22: expected '[' to open an observation expression, found the end of the pattern"},
+    {"[file:name = 'x'] [file:size = 3]",
+     "column 19: expected AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern, found '['"},
+    {"[file:name 'x']", "column 12: expected a comparison operator"},
+    {"[file:name = ]", "column 14: expected a constant to compare with, found ']'"},
+    {"[file:name = 'x]", "column 14: string not closed: a ' is missing"},
+    {"[file name = 'x']", "column 7: expected ':' after the object type, found 'name'"},
+    {"[File:name = 'x']", "column 2: 'File' is not a valid object type"},
+    {"[ab:name = 'x']", "column 2: 'ab' is not a valid object type"},
+    {"[a--b:name = 'x']", "column 2: 'a--b' is not a valid object type"},
+    {"[file:Name = 'x']", "column 7: 'Name' is not a valid property name"},
+    {"[file:extensions.windows-pebinary-ext.x = 1]",
+     "column 18: property name 'windows-pebinary-ext' contains '-': quote it"},
+    {"[file:name = 'a\\b']", "column 16: in a string only \\' and \\\\ are escapes"},
+    {"[file:mtime > t'2026-02-30T00:00:00Z']",
+     "column 15: t'2026-02-30T00:00:00Z' is not a valid RFC 3339 timestamp"},
+    {"[file:mtime > t'2026-01-01 00:00:00Z']", "is not a valid RFC 3339 timestamp"},
+    {"[artifact:payload_bin = b'SGVsbG8']", "column 25: b'SGVsbG8' is not valid base64"},
+    {"[artifact:payload_bin = b'']", "is not valid base64"},
+    {"[file:magic_number_hex = h'abc']", "column 26: h'abc' is not an even number of hex digits"},
+    {"[file:magic_number_hex = h'zz']", "is not an even number of hex digits"},
+    {"[ipv4-addr:value ISSUBSET '198.51.100.0/33']",
+     "column 27: '198.51.100.0/33' is not an IP address or CIDR range"},
+    {"[ipv4-addr:value ISSUPERSET 'example.com']", "is not an IP address or CIDR range"},
+    {"[url:value MATCHES '(unclosed']",
+     "column 20: MATCHES operand is not a valid regular expression"},
+    {"[url:value LIKE 5]", "column 17: LIKE needs a string constant, found '5'"},
+    {"[file:size IN (1, 'two')]", "column 19: IN list mixes types"},
+    {"[file:size IN ()]", "IN list is empty"},
+    {"[file:size IN (1 2)]", "column 18: expected ',' or ')' in the IN list, found '2'"},
+    {"[file:size > true]", "column 14: booleans have no order"},
+    {"[file:size = 007]", "column 14: integer 007 has a leading zero"},
+    {"[file:size = 99999999999999999999]",
+     "column 14: integer 99999999999999999999 is out of range"},
+    {"[file:name = 'x'] WITHIN 0 SECONDS", "column 26: WITHIN needs a positive number of seconds"},
+    {"[file:name = 'x'] WITHIN -5 SECONDS", "WITHIN needs a positive number of seconds"},
+    {"[file:name = 'x'] WITHIN 5",
+     "expected SECONDS after the WITHIN value, found the end of the pattern"},
+    {"[file:name = 'x'] REPEATS 0 TIMES", "column 27: REPEATS needs a positive whole number"},
+    {"[file:name = 'x'] REPEATS 2.5 TIMES", "expected a whole number after REPEATS, found '2.5'"},
+    {"[file:name = 'x'] START t'2026-02-01T00:00:00Z' STOP t'2026-01-01T00:00:00Z'",
+     "column 54: STOP must be later than START"},
+    {"[file:name = 'x'] START t'2026-02-01T00:00:00Z'", "expected STOP after the START timestamp"},
+    {"[file:name = 'x'] WITHIN 5 SECONDS WITHIN 6 SECONDS",
+     "column 36: more than one WITHIN qualifier on the same observation expression"},
+    {"[file:name = 'x'] REPEATS 2 TIMES WITHIN 5 SECONDS REPEATS 3 TIMES",
+     "more than one REPEATS qualifier"},
+    {"[file:name = 'x' AND ipv4-addr:value = '1.2.3.4']",
+     "column 18: AND joins comparisons that no single object can satisfy"},
+    {"[(file:name = 'x' OR ipv4-addr:value = '1.2.3.4') AND domain-name:value = 'y']",
+     "AND joins comparisons that no single object can satisfy"},
+    {"[file:name = 'x'] AND ([file:name = 'y']",
+     "expected ')' to close the parenthesised expression"},
+    {"[file:sections[x] = 1]", "column 16: expected a list index or '*' in brackets, found 'x'"},
+    {"[NOT file:name = 'x']", "column 6: expected EXISTS after NOT before an object path"},
+    {"[file:name = 'x'] FOLLOWEDBY",
+     "expected '[' to open an observation expression, found the end"},
+    {"[file:name = 'x' ] @",
+     "column 20: expected AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern, found '@'"},
+    {"[domain-name:value = '\xff']", "column 1: pattern is not valid UTF-8 text"},
+};
+
+static struct pattern *parse(const char *s, struct err *err)
+{
+    return pattern_parse(s, strlen(s), err);
+}
+
+static void valid_patterns_round_trip(void)
+{
+    struct err err;
+    struct buf b1, b2;
+    buf_init(&b1, 1 << 20);
+    buf_init(&b2, 1 << 20);
+    for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+        struct pattern *p = parse(valid[i], &err);
+        if (p == NULL) {
+            fprintf(stderr, "    %s\n    -> %s\n", valid[i], err.msg);
+            CHECK(p != NULL);
+            continue;
+        }
+        buf_reset(&b1);
+        CHECK(pattern_print(p, &b1) == 0);
+        struct pattern *q = parse(b1.data, &err);
+        if (q == NULL) {
+            fprintf(stderr, "    reprint does not parse: %s -> %s\n", b1.data, err.msg);
+            CHECK(q != NULL);
+        } else {
+            CHECK(pattern_equal(p, q));
+            buf_reset(&b2);
+            CHECK(pattern_print(q, &b2) == 0 && strcmp(b1.data, b2.data) == 0);
+        }
+        CHECK(pattern_memory(p) > 0);
+        pattern_free(q);
+        pattern_free(p);
+    }
+    buf_fini(&b1);
+    buf_fini(&b2);
+}
+
+static void invalid_patterns_say_why(void)
+{
+    struct err err;
+    for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+        err.msg[0] = '\0';
+        struct pattern *p = parse(invalid[i].pattern, &err);
+        if (p != NULL || strstr(err.msg, invalid[i].message) == NULL) {
+            fprintf(stderr, "    %s\n    expected: %s\n    got:      %s\n", invalid[i].pattern,
+                    invalid[i].message, p ? "(accepted)" : err.msg);
+            CHECK(false);
+        }
+        pattern_free(p);
+    }
+}
+
+static void precedence_and_binding(void)
+{
+    struct err err;
+    /* AND binds tighter than OR, OR tighter than FOLLOWEDBY (9.5.3) */
+    struct pattern *p =
+        parse("[a-t:p = 1] AND [a-t:p = 2] OR [a-t:p = 3] FOLLOWEDBY [a-t:p = 4]", &err);
+    FAIL_IF(p == NULL);
+    const struct pattern_obs *r = pattern_root(p);
+    FAIL_IF(r->kind != PATTERN_OBS_FOLLOWEDBY || r->left->kind != PATTERN_OBS_OR ||
+            r->left->left->kind != PATTERN_OBS_AND || r->right->kind != PATTERN_OBS_SIMPLE);
+    pattern_free(p);
+    /* left associative */
+    p = parse("[a-t:p = 1] FOLLOWEDBY [a-t:p = 2] FOLLOWEDBY [a-t:p = 3]", &err);
+    FAIL_IF(p == NULL);
+    r = pattern_root(p);
+    FAIL_IF(r->left->kind != PATTERN_OBS_FOLLOWEDBY || r->right->kind != PATTERN_OBS_SIMPLE);
+    pattern_free(p);
+    /* a qualifier binds to the expression just before it (9.5.2) */
+    p = parse("[a-t:p = 1] FOLLOWEDBY [a-t:p = 2] REPEATS 5 TIMES", &err);
+    FAIL_IF(p == NULL);
+    r = pattern_root(p);
+    FAIL_IF(r->kind != PATTERN_OBS_FOLLOWEDBY || r->right->kind != PATTERN_OBS_REPEATS ||
+            r->right->repeats != 5);
+    pattern_free(p);
+    p = parse("([a-t:p = 1] FOLLOWEDBY [a-t:p = 2]) REPEATS 5 TIMES WITHIN 10.5 SECONDS", &err);
+    FAIL_IF(p == NULL);
+    r = pattern_root(p);
+    FAIL_IF(r->kind != PATTERN_OBS_WITHIN || r->within != 10.5 ||
+            r->child->kind != PATTERN_OBS_REPEATS ||
+            r->child->child->kind != PATTERN_OBS_FOLLOWEDBY);
+    pattern_free(p);
+    /* inside brackets: AND before OR */
+    p = parse("[a-t:p = 1 OR a-t:q = 2 AND a-t:r = 3]", &err);
+    FAIL_IF(p == NULL);
+    const struct pattern_cmp *c = pattern_root(p)->cmp;
+    FAIL_IF(c->kind != PATTERN_CMP_OR || c->right->kind != PATTERN_CMP_AND);
+    pattern_free(p);
+    /* literals decode */
+    p = parse("[a-t:p IN ('it\\'s', 'c:\\\\x') AND a-t:q = h'FF01' AND a-t:r = b'AAE=']", &err);
+    FAIL_IF(p == NULL);
+    c = pattern_root(p)->cmp;
+    FAIL_IF(strcmp(c->left->left->lits[0].text, "it's") != 0 ||
+            strcmp(c->left->left->lits[1].text, "c:\\x") != 0);
+    FAIL_IF(c->left->right->lits[0].len != 2 || c->left->right->lits[0].bytes[0] != 0xff);
+    FAIL_IF(c->right->lits[0].len != 2 || c->right->lits[0].bytes[1] != 0x01);
+    pattern_free(p);
+}
+
+static void bounds(void)
+{
+    struct err err;
+    struct buf b;
+    buf_init(&b, 1 << 22);
+    /* nesting */
+    for (int i = 0; i < PATTERN_MAX_DEPTH + 1; i++) {
+        CHECK(buf_puts(&b, "(") == 0);
+    }
+    CHECK(buf_puts(&b, "[a-t:p = 1]") == 0);
+    for (int i = 0; i < PATTERN_MAX_DEPTH + 1; i++) {
+        CHECK(buf_puts(&b, ")") == 0);
+    }
+    struct pattern *p = parse(b.data, &err);
+    CHECK(p == NULL && strstr(err.msg, "nested deeper than 64") != NULL);
+    /* a 4,096-value IN list is fine, one more is not */
+    buf_reset(&b);
+    CHECK(buf_puts(&b, "[a-t:p IN (0") == 0);
+    for (int i = 1; i < PATTERN_MAX_SET; i++) {
+        CHECK(buf_printf(&b, ", %d", i) == 0);
+    }
+    CHECK(buf_puts(&b, ")]") == 0);
+    p = parse(b.data, &err);
+    CHECK(p != NULL);
+    pattern_free(p);
+    b.len -= 2;
+    CHECK(buf_puts(&b, ", 5000)]") == 0);
+    p = parse(b.data, &err);
+    CHECK(p == NULL && strstr(err.msg, "IN list longer than 4096 values") != NULL);
+    /* length */
+    char *big = malloc(PATTERN_MAX_LEN + 2);
+    FAIL_IF(big == NULL);
+    memset(big, ' ', PATTERN_MAX_LEN + 1);
+    big[PATTERN_MAX_LEN + 1] = '\0';
+    p = parse(big, &err);
+    CHECK(p == NULL && strstr(err.msg, "longer than 65536 bytes") != NULL);
+    free(big);
+    buf_fini(&b);
+}
+
+const struct unit_test pattern_tests[] = {
+    {"valid_patterns_round_trip", valid_patterns_round_trip},
+    {"invalid_patterns_say_why", invalid_patterns_say_why},
+    {"precedence_and_binding", precedence_and_binding},
+    {"bounds", bounds},
+    {NULL, NULL},
+};
