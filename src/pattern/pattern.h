@@ -8,6 +8,7 @@
 #define CERTMESH_PATTERN_H
 
 #include "base/base.h"
+#include "stix/stix.h"
 
 #define PATTERN_MAX_LEN   65536 /* bytes of pattern text */
 #define PATTERN_MAX_DEPTH 64    /* nesting of parentheses and operators */
@@ -119,5 +120,50 @@ bool pattern_equal(const struct pattern *a, const struct pattern *b);
 
 /* Validates only: 0, or -1 with err as for pattern_parse. */
 int pattern_validate(const char *text, size_t len, struct err *err) BASE_WARN_UNUSED;
+
+/* ---- evaluation (STIX 2.1 sections 9.5-9.7) ------------------------------------------ */
+
+#define PATTERN_MAX_BOUND 256 /* observations one match may bind */
+
+/* One observed-data object: its time window, how many observations it stands for, and
+ * its SCOs (object_refs resolved in the same bundle, or the deprecated embedded dict). */
+struct pattern_observation {
+    const char *id;
+    ts_us first, last;
+    int64_t count;
+    json_t *roots; /* borrowed: the observation's SCOs, where object paths start */
+    json_t *scos;  /* borrowed: reference -> SCO, for _ref and _refs steps */
+};
+
+/* The observed-data of a bundle, ready for matching. Owns what it holds. */
+struct pattern_observations {
+    struct pattern_observation *items;
+    int n;
+    json_t *held; /* references kept alive for items */
+};
+
+/* Collects every observed-data object of a bundle (or array of objects). Objects that are
+ * not observed-data are SCOs to resolve references against. Returns 0, or -1 with err. */
+int pattern_observations_load(json_t *bundle, struct pattern_observations *out,
+                              struct err *err) BASE_WARN_UNUSED;
+void pattern_observations_fini(struct pattern_observations *o);
+
+struct pattern_result {
+    bool matched;
+    bool truncated; /* the bounded search dropped candidate bindings */
+    int n_bound;
+    int bound[PATTERN_MAX_BOUND]; /* indexes into the observations, in binding order */
+};
+
+/* Evaluates the pattern against the observations: AND/OR/FOLLOWEDBY bind distinct
+ * observations (an observed-data with number_observed k counts as k of them), WITHIN
+ * bounds the span of a binding, START/STOP its times, REPEATS asks for that many. The
+ * search is bounded; res says whether it matched and one binding that did. */
+int pattern_match(const struct pattern *p, const struct pattern_observations *obs,
+                  struct pattern_result *res) BASE_WARN_UNUSED;
+
+/* Whether one comparison expression holds for one SCO (the start object), resolving
+ * references through scos. Exposed for hunting and tests. */
+bool pattern_cmp_matches(const struct pattern_cmp *c, const json_t *sco, const json_t *scos);
 
 #endif

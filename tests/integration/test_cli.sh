@@ -87,6 +87,29 @@ out=$(printf '%s\n' "[ipv4-addr:value == '198.51.100.1']" | cm pattern check - -
 expect_eq "pattern check canonical" "$out" "[ipv4-addr:value = '198.51.100.1']"
 expect_eq "pattern check ok exit" "$(printf '[a-t:p = 1]\n' | cm pattern check >/dev/null; echo $?)" 0
 
+# pattern match: one line per pattern, in order, with the observed-data that bound
+cat >"$TMP/obs.json" <<'JSON'
+{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[
+{"type":"observed-data","spec_version":"2.1","id":"observed-data--00000000-0000-4000-8000-000000000001","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","first_observed":"2026-01-01T00:00:00Z","last_observed":"2026-01-01T00:00:10Z","number_observed":1,"object_refs":["network-traffic--00000000-0000-4000-8000-000000000012"]},
+{"type":"ipv4-addr","id":"ipv4-addr--00000000-0000-4000-8000-000000000011","value":"198.51.100.7"},
+{"type":"network-traffic","id":"network-traffic--00000000-0000-4000-8000-000000000012","dst_ref":"ipv4-addr--00000000-0000-4000-8000-000000000011","dst_port":443,"protocols":["tcp"]},
+{"type":"observed-data","spec_version":"2.1","id":"observed-data--00000000-0000-4000-8000-000000000002","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","first_observed":"2026-01-01T00:01:00Z","last_observed":"2026-01-01T00:01:00Z","number_observed":1,"objects":{"0":{"type":"domain-name","value":"c2.example.net"}}}
+]}
+JSON
+printf '%s\n' "[network-traffic:dst_ref.value ISSUBSET '198.51.100.0/24' AND network-traffic:dst_port = 443]" \
+    "[domain-name:value = 'c2.example.net'] FOLLOWEDBY [network-traffic:dst_port = 443]" \
+    "[network-traffic:dst_port = 443] FOLLOWEDBY [domain-name:value LIKE '%.example.net'] WITHIN 120 SECONDS" \
+    "[broken" >"$TMP/match.txt"
+out=$(cm pattern match --patterns "$TMP/match.txt" --observations "$TMP/obs.json" 2>&1)
+expect_eq "pattern match exit" "$?" 1
+expect_eq "pattern match lines" "$out" "$(printf '%s\n' \
+    "match observed-data--00000000-0000-4000-8000-000000000001" \
+    "no-match" \
+    "match observed-data--00000000-0000-4000-8000-000000000001 observed-data--00000000-0000-4000-8000-000000000002" \
+    "invalid column 8: expected ':' after the object type, found the end of the pattern")"
+out=$(cm pattern match --pattern "[domain-name:value = 'c2.example.net']" --observations "$TMP/obs.json" --json)
+expect_eq "pattern match json" "$(printf '%s' "$out" | jq -r '.result + " " + .observed_data[0]')" "match observed-data--00000000-0000-4000-8000-000000000002"
+
 # serve refuses plain HTTP off loopback
 out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)
 expect_eq "plain-http off loopback exit" "$?" 2

@@ -276,10 +276,276 @@ static void bounds(void)
     buf_fini(&b);
 }
 
+/* ---- evaluation ----------------------------------------------------------------------- */
+
+/* An observed-data in the embedded-objects form: numbered n, observed from first to last
+ * (seconds after 2026-01-01T00:00:00Z), standing for count observations. */
+struct od {
+    int n, first, last, count;
+    const char *objects;
+};
+
+static int trailing_number(const char *id)
+{
+    int v = 0, mul = 1;
+    for (const char *p = id + strlen(id); p > id && p[-1] >= '0' && p[-1] <= '9'; p--) {
+        v += (p[-1] - '0') * mul;
+        mul *= 10;
+    }
+    return v;
+}
+
+/* "match N N ..." (the numbers of the bound observed-data), "no-match" or the error. */
+static const char *eval(const char *pattern, int n_od, const struct od *ods)
+{
+    static char out[512];
+    struct err err;
+    struct buf b;
+    buf_init(&b, 1 << 20);
+    int rc = buf_puts(&b, "{\"type\":\"bundle\",\"id\":\"bundle--44af6c39-c09b-49c5-9de2-"
+                          "394224b04982\",\"objects\":[");
+    for (int i = 0; i < n_od; i++) {
+        const struct od *o = &ods[i];
+        rc = rc || (i && buf_puts(&b, ",")) ||
+             buf_printf(&b,
+                        "{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-"
+                        "8000-%012d\",\"first_observed\":\"2026-01-01T%02d:%02d:%02dZ\","
+                        "\"last_observed\":\"2026-01-01T%02d:%02d:%02dZ\",\"number_observed\":%d,"
+                        "\"objects\":%s}",
+                        o->n, o->first / 3600, o->first / 60 % 60, o->first % 60, o->last / 3600,
+                        o->last / 60 % 60, o->last % 60, o->count, o->objects);
+    }
+    rc = rc || buf_puts(&b, "]}");
+    json_t *bundle = rc ? NULL : json_loads(b.data, 0, NULL);
+    buf_fini(&b);
+    struct pattern *p = parse(pattern, &err);
+    struct pattern_observations obs;
+    if (p == NULL) {
+        snprintf(out, sizeof(out), "invalid: %.400s", err.msg);
+    } else if (bundle == NULL || pattern_observations_load(bundle, &obs, &err) != 0) {
+        str_copy(out, sizeof(out), "bad bundle");
+    } else {
+        struct pattern_result res;
+        if (pattern_match(p, &obs, &res) != 0) {
+            str_copy(out, sizeof(out), "error");
+        } else if (!res.matched) {
+            str_copy(out, sizeof(out), "no-match");
+        } else {
+            size_t o = (size_t)snprintf(out, sizeof(out), "match");
+            for (int i = 0; i < res.n_bound && o < sizeof(out) - 16; i++) {
+                o += (size_t)snprintf(out + o, sizeof(out) - o, " %d",
+                                      trailing_number(obs.items[res.bound[i]].id));
+            }
+        }
+        pattern_observations_fini(&obs);
+    }
+    pattern_free(p);
+    json_decref(bundle);
+    return out;
+}
+
+static bool expect_eval(const char *pattern, int n, const struct od *ods, const char *want)
+{
+    const char *got = eval(pattern, n, ods);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "    %s\n    expected %s, got %s\n", pattern, want, got);
+        return false;
+    }
+    return true;
+}
+
+#define IP "{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"198.51.100.7\"}}"
+#define FILE_                                                                                      \
+    "{\"0\":{\"type\":\"file\",\"name\":\"invoice.zip\",\"size\":2048,\"mtime\":"                  \
+    "\"2026-01-05T10:00:00Z\",\"hashes\":{\"SHA-256\":\"aa\"},\"x_score\":7.5}}"
+#define ART  "{\"0\":{\"type\":\"artifact\",\"payload_bin\":\"dGhpcyBpcyBhIHRlc3Q=\"}}"
+#define ACCT "{\"0\":{\"type\":\"user-account\",\"user_id\":\"1007\",\"is_privileged\":true}}"
+#define NET                                                                                        \
+    "{\"0\":{\"type\":\"network-traffic\",\"src_ref\":\"1\",\"dst_ref\":\"2\",\"dst_port\":"       \
+    "443,\"protocols\":[\"ipv4\",\"tcp\"]},\"1\":{\"type\":\"ipv4-addr\",\"value\":"               \
+    "\"10.0.0.5\"},\"2\":{\"type\":\"ipv4-addr\",\"value\":\"203.0.113.9\"}}"
+#define DNS                                                                                        \
+    "{\"0\":{\"type\":\"domain-name\",\"value\":\"c2.example.net\",\"resolves_to_refs\":"          \
+    "[\"1\",\"2\"]},\"1\":{\"type\":\"ipv4-addr\",\"value\":\"198.51.100.1\"},\"2\":"              \
+    "{\"type\":\"ipv6-addr\",\"value\":\"2001:db8::1\"}}"
+#define CIDR "{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"198.51.100.0/24\"}}"
+
+static void comparison_operators(void)
+{
+    const struct {
+        const char *objects, *pattern, *want;
+    } cases[] = {
+        {IP, "[ipv4-addr:value = '198.51.100.7']", "match 1"},
+        {IP, "[ipv4-addr:value = '198.51.100.8']", "no-match"},
+        {IP, "[domain-name:value = '198.51.100.7']", "no-match"},
+        {FILE_, "[file:name != 'calc.exe']", "match 1"},
+        {FILE_, "[file:name != 'invoice.zip']", "no-match"},
+        {FILE_, "[file:size != 'big']", "match 1"}, /* incomparable: only != is true */
+        {FILE_, "[file:size = 'big']", "no-match"},
+        {FILE_, "[file:size > 2047 AND file:size < 2049]", "match 1"},
+        {FILE_, "[file:size >= 2048 AND file:size <= 2048]", "match 1"},
+        {FILE_, "[file:size > 2048]", "no-match"},
+        {FILE_, "[file:size < 2048.5 AND file:x_score > 7]", "match 1"},
+        {FILE_, "[file:size = 2048.0]", "match 1"},
+        {FILE_, "[file:x_score = 7]", "no-match"}, /* 7 is not 7.5: no truncation */
+        {FILE_, "[file:name > 'a' AND file:name < 'j']", "match 1"},
+        {FILE_, "[file:name IN ('a.zip', 'invoice.zip')]", "match 1"},
+        {FILE_, "[file:name IN ('a.zip', 'b.zip')]", "no-match"},
+        {FILE_, "[file:name NOT IN ('a.zip', 'b.zip')]", "match 1"},
+        {FILE_, "[file:name LIKE 'inv%.zip']", "match 1"},
+        {FILE_, "[file:name LIKE 'invoice._ip']", "match 1"},
+        {FILE_, "[file:name LIKE 'inv%.rar']", "no-match"},
+        {FILE_, "[file:name LIKE 'invoice.zi']", "no-match"},
+        {FILE_, "[file:name MATCHES '^inv[a-z]+\\\\.zip$']", "match 1"},
+        {FILE_, "[file:name MATCHES 'voice']", "match 1"}, /* search, not anchored */
+        {FILE_, "[file:name MATCHES '^voice']", "no-match"},
+        {FILE_, "[file:name NOT MATCHES '^voice']", "match 1"},
+        {FILE_, "[file:name NOT = 'invoice.zip']", "no-match"},
+        {FILE_, "[file:mtime > t'2026-01-05T09:59:59Z']", "match 1"},
+        {FILE_, "[file:mtime < t'2026-01-05T09:59:59Z']", "no-match"},
+        {FILE_, "[file:hashes.'SHA-256' = 'aa']", "match 1"},
+        {FILE_, "[file:hashes.MD5 = 'aa']", "no-match"},
+        {FILE_, "[file:hashes.MD5 != 'aa']", "no-match"}, /* absent: false whatever the op */
+        {FILE_, "[EXISTS file:hashes]", "match 1"},
+        {FILE_, "[EXISTS file:ctime]", "no-match"},
+        {FILE_, "[NOT EXISTS file:ctime]", "match 1"},
+        {ART, "[artifact:payload_bin = 'this is a test']", "match 1"},
+        {ART, "[artifact:payload_bin = b'dGhpcyBpcyBhIHRlc3Q=']", "match 1"},
+        {ART, "[artifact:payload_bin = h'7468697320697320612074657374']", "match 1"},
+        {ART, "[artifact:payload_bin = 'dGhpcyBpcyBhIHRlc3Q=']", "no-match"},
+        {ART, "[artifact:payload_bin > h'74']", "match 1"},
+        {ACCT, "[user-account:is_privileged = true]", "match 1"},
+        {ACCT, "[user-account:is_privileged = false]", "no-match"},
+        {ACCT, "[user-account:user_id = 1007]", "no-match"}, /* a string is not an integer */
+        {NET, "[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 443]",
+         "match 1"},
+        {NET, "[network-traffic:src_ref.value ISSUBSET '10.0.0.0/8']", "match 1"},
+        {NET, "[network-traffic:dst_ref.value ISSUBSET '10.0.0.0/8']", "no-match"},
+        {NET, "[network-traffic:protocols[*] = 'tcp']", "match 1"},
+        {NET, "[network-traffic:protocols[0] = 'tcp']", "no-match"},
+        {NET, "[network-traffic:protocols[1] = 'tcp']", "match 1"},
+        {DNS, "[domain-name:resolves_to_refs[*].value = '2001:db8::1']", "match 1"},
+        {DNS, "[domain-name:resolves_to_refs[0].value = '2001:db8::1']", "no-match"},
+        {DNS, "[domain-name:resolves_to_refs[*].value ISSUBSET '198.51.100.0/30']", "match 1"},
+        {IP, "[ipv4-addr:value ISSUBSET '198.51.100.0/24']", "match 1"},
+        {IP, "[ipv4-addr:value ISSUBSET '198.51.101.0/24']", "no-match"},
+        {IP, "[ipv4-addr:value ISSUBSET '198.51.100.7']", "match 1"},
+        {CIDR, "[ipv4-addr:value ISSUPERSET '198.51.100.7']", "match 1"},
+        {CIDR, "[ipv4-addr:value ISSUPERSET '198.51.0.0/16']", "no-match"},
+        {CIDR, "[ipv4-addr:value ISSUBSET '198.51.0.0/16']", "match 1"},
+        {IP, "[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'x.example']", "match 1"},
+        /* 9.5: all comparisons start from the same SCO */
+        {"{\"0\":{\"type\":\"network-traffic\",\"src_ref\":\"1\"},\"1\":{\"type\":\"ipv4-addr\","
+         "\"value\":\"203.0.113.10\"},\"2\":{\"type\":\"network-traffic\",\"dst_ref\":\"3\"},"
+         "\"3\":{\"type\":\"ipv4-addr\",\"value\":\"198.51.100.58\"}}",
+         "[network-traffic:src_ref.value = '203.0.113.10' AND "
+         "network-traffic:dst_ref.value = '198.51.100.58']",
+         "no-match"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct od o = {1, 0, 10, 1, cases[i].objects};
+        CHECK(expect_eval(cases[i].pattern, 1, &o, cases[i].want));
+    }
+}
+
+static void object_refs_form(void)
+{
+    json_t *bundle = json_loads(
+        "{\"type\":\"bundle\",\"id\":\"bundle--44af6c39-c09b-49c5-9de2-394224b04982\","
+        "\"objects\":[{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-"
+        "8000-000000000004\",\"first_observed\":\"2026-01-01T00:00:00Z\",\"last_observed\":"
+        "\"2026-01-01T00:00:00Z\",\"number_observed\":1,\"object_refs\":[\"network-traffic--"
+        "00000000-0000-4000-8000-000000000021\"]},{\"type\":\"network-traffic\",\"id\":"
+        "\"network-traffic--00000000-0000-4000-8000-000000000021\",\"dst_ref\":\"ipv4-addr--"
+        "00000000-0000-4000-8000-000000000022\",\"protocols\":[\"tcp\"]},{\"type\":\"ipv4-addr\","
+        "\"id\":\"ipv4-addr--00000000-0000-4000-8000-000000000022\",\"value\":\"198.51.100.3\"}]}",
+        0, NULL);
+    FAIL_IF(bundle == NULL);
+    struct pattern_observations obs;
+    struct err err;
+    struct pattern_result res;
+    FAIL_IF(pattern_observations_load(bundle, &obs, &err) != 0 || obs.n != 1);
+    struct pattern *p = parse("[network-traffic:dst_ref.value = '198.51.100.3']", &err);
+    struct pattern *q = parse("[ipv4-addr:value = '198.51.100.3']", &err);
+    CHECK(p != NULL && pattern_match(p, &obs, &res) == 0 && res.matched && res.n_bound == 1);
+    /* only the observation's own objects are start objects */
+    CHECK(q != NULL && pattern_match(q, &obs, &res) == 0 && !res.matched);
+    pattern_free(p);
+    pattern_free(q);
+    pattern_observations_fini(&obs);
+    json_decref(bundle);
+    /* an observed-data without an id is still an observation (found by fuzz/pattern_match) */
+    bundle = json_loads("[{\"type\":\"observed-data\",\"first_observed\":\"2026-01-01T00:00:00Z\","
+                        "\"last_observed\":\"2026-01-01T00:00:00Z\",\"objects\":{\"0\":{\"type\":"
+                        "\"ipv4-addr\",\"value\":\"198.51.100.3\"}}},{\"type\":\"observed-data\"}]",
+                        0, NULL);
+    FAIL_IF(bundle == NULL);
+    CHECK(pattern_observations_load(bundle, &obs, &err) != 0); /* the second has no times */
+    json_array_remove(bundle, 1);
+    FAIL_IF(pattern_observations_load(bundle, &obs, &err) != 0 || obs.n != 1);
+    CHECK(obs.items[0].count == 1 && obs.items[0].id != NULL);
+    pattern_observations_fini(&obs);
+    json_decref(bundle);
+}
+
+#define A_OBJ "{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"198.51.100.1\"}}"
+#define B_OBJ "{\"0\":{\"type\":\"domain-name\",\"value\":\"c2.example.net\"}}"
+#define PA    "[ipv4-addr:value = '198.51.100.1']"
+#define PB    "[domain-name:value = 'c2.example.net']"
+
+static void observation_operators_and_qualifiers(void)
+{
+    const struct od ab[] = {{1, 0, 0, 1, A_OBJ}, {2, 60, 60, 1, B_OBJ}};
+    const struct od ba[] = {{1, 0, 0, 1, B_OBJ}, {2, 60, 60, 1, A_OBJ}};
+    const struct od a_only[] = {{1, 0, 0, 1, A_OBJ}};
+    const struct od far[] = {{1, 0, 0, 1, A_OBJ}, {2, 600, 600, 1, B_OBJ}};
+    const struct od three_a[] = {{1, 0, 0, 1, A_OBJ}, {2, 10, 10, 1, A_OBJ}, {3, 20, 20, 1, A_OBJ}};
+    const struct od two_a[] = {{1, 0, 0, 1, A_OBJ}, {2, 10, 10, 1, A_OBJ}};
+    const struct od counted[] = {{1, 0, 30, 3, A_OBJ}};
+    const struct od both_in_one[] = {
+        {1, 0, 0, 1,
+         "{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"198.51.100.1\"},\"1\":{\"type\":"
+         "\"domain-name\",\"value\":\"c2.example.net\"}}"}};
+    const struct od bab[] = {{1, 0, 0, 1, B_OBJ}, {2, 10, 10, 1, A_OBJ}, {3, 20, 20, 1, A_OBJ}};
+    CHECK(expect_eval(PA " AND " PB, 2, ab, "match 1 2"));
+    CHECK(expect_eval(PA " AND " PB, 1, a_only, "no-match"));
+    /* AND needs different observations */
+    CHECK(expect_eval(PA " AND " PA, 1, a_only, "no-match"));
+    CHECK(expect_eval(PA " AND " PA, 2, two_a, "match 1 2"));
+    CHECK(expect_eval(PA " AND " PB, 1, both_in_one, "no-match"));
+    CHECK(expect_eval(PA " OR " PB, 1, a_only, "match 1"));
+    CHECK(expect_eval(PB " OR " PB, 1, a_only, "no-match"));
+    CHECK(expect_eval(PA " FOLLOWEDBY " PB, 2, ab, "match 1 2"));
+    CHECK(expect_eval(PA " FOLLOWEDBY " PB, 2, ba, "no-match"));
+    CHECK(expect_eval("(" PA " FOLLOWEDBY " PB ") WITHIN 120 SECONDS", 2, ab, "match 1 2"));
+    CHECK(expect_eval("(" PA " FOLLOWEDBY " PB ") WITHIN 60 SECONDS", 2, ab, "no-match"));
+    CHECK(expect_eval("(" PA " AND " PB ") WITHIN 300 SECONDS", 2, far, "no-match"));
+    CHECK(expect_eval("(" PA " AND " PB ") WITHIN 601 SECONDS", 2, far, "match 1 2"));
+    CHECK(expect_eval(PA " REPEATS 3 TIMES", 3, three_a, "match 1 2 3"));
+    CHECK(expect_eval(PA " REPEATS 3 TIMES", 2, two_a, "no-match"));
+    CHECK(expect_eval(PA " REPEATS 3 TIMES", 1, counted, "match 1 1 1"));
+    CHECK(expect_eval(PA " REPEATS 4 TIMES", 1, counted, "no-match"));
+    CHECK(expect_eval(PA " REPEATS 3 TIMES WITHIN 15 SECONDS", 3, three_a, "no-match"));
+    CHECK(expect_eval(PA " REPEATS 3 TIMES WITHIN 21 SECONDS", 3, three_a, "match 1 2 3"));
+    CHECK(expect_eval(PA " START t'2026-01-01T00:00:05Z' STOP t'2026-01-01T00:00:30Z'", 3, three_a,
+                      "match 2"));
+    CHECK(expect_eval(PA " START t'2026-01-01T00:00:21Z' STOP t'2026-01-01T00:01:00Z'", 3, three_a,
+                      "no-match"));
+    CHECK(expect_eval(PA " REPEATS 2 TIMES START t'2026-01-01T00:00:05Z' STOP "
+                         "t'2026-01-01T00:00:30Z'",
+                      3, three_a, "match 2 3"));
+    /* a qualifier binds to the expression before it: one B, then two As after it */
+    CHECK(expect_eval(PB " FOLLOWEDBY " PA " REPEATS 2 TIMES", 3, bab, "match 1 2 3"));
+    CHECK(expect_eval("(" PB " FOLLOWEDBY " PA ") REPEATS 2 TIMES", 3, bab, "no-match"));
+}
+
 const struct unit_test pattern_tests[] = {
     {"valid_patterns_round_trip", valid_patterns_round_trip},
     {"invalid_patterns_say_why", invalid_patterns_say_why},
     {"precedence_and_binding", precedence_and_binding},
     {"bounds", bounds},
+    {"comparison_operators", comparison_operators},
+    {"object_refs_form", object_refs_form},
+    {"observation_operators_and_qualifiers", observation_operators_and_qualifiers},
     {NULL, NULL},
 };
