@@ -26,6 +26,7 @@ struct chunk {
 struct pattern {
     struct chunk *chunks;
     size_t bytes;
+    size_t next_chunk; /* size of the next chunk: starts near what the text needs, doubles */
     int nodes;
     struct pattern_obs *root;
     pcre2_code **regexes;
@@ -37,7 +38,8 @@ static void *arena_alloc(struct pattern *p, size_t n)
     n = (n + 15) & ~(size_t)15;
     struct chunk *c = p->chunks;
     if (c == NULL || c->cap - c->used < n) {
-        size_t cap = n > 16384 ? n : 16384;
+        size_t cap = n > p->next_chunk ? n : p->next_chunk;
+        p->next_chunk = p->next_chunk < 65536 ? p->next_chunk * 2 : 65536;
         c = malloc(sizeof(*c) + cap);
         if (c == NULL) {
             return NULL;
@@ -1214,6 +1216,9 @@ struct pattern *pattern_parse(const char *text, size_t len, struct err *err)
         err_set(err, "out of memory");
         return NULL;
     }
+    /* A parsed pattern takes a few times its text in nodes: size the first chunk for that
+     * so that a million small patterns do not each hold a 16 KiB chunk (measured). */
+    p->next_chunk = 256 + 6 * len;
     struct parser ps = {.s = text, .n = len, .p = p, .err = err};
     next(&ps);
     if (ps.tok.kind == T_EOF) {
