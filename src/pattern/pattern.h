@@ -162,6 +162,39 @@ struct pattern_result {
 int pattern_match(const struct pattern *p, const struct pattern_observations *obs,
                   struct pattern_result *res) BASE_WARN_UNUSED;
 
+/* ---- compilation for hunting ---------------------------------------------------------- */
+
+enum pattern_term_kind {
+    PATTERN_TERM_IPV4,
+    PATTERN_TERM_IPV6,
+    PATTERN_TERM_CIDR4, /* value is "a.b.c.d/n" */
+    PATTERN_TERM_CIDR6,
+    PATTERN_TERM_DOMAIN, /* lowercase, no trailing dot */
+    PATTERN_TERM_URL,
+    PATTERN_TERM_HASH, /* lowercase hex; algo names the algorithm */
+    PATTERN_TERM_EMAIL,
+};
+
+struct pattern_term {
+    enum pattern_term_kind kind;
+    char *value;
+    const char *algo; /* HASH: "MD5", "SHA-1", "SHA-256", "SHA-512", ... as in the pattern */
+};
+
+/* Anchor terms: exact values at least one of which every observation taking part in a match
+ * must contain. anchored is false when no such set exists (a LIKE, MATCHES, range, NOT or
+ * unknown property somewhere that decides a match); then every record must be evaluated. */
+struct pattern_terms {
+    bool anchored;
+    struct pattern_term *terms;
+    int n;
+};
+
+int pattern_anchor_terms(const struct pattern *p, struct pattern_terms *out,
+                         struct err *err) BASE_WARN_UNUSED;
+void pattern_terms_fini(struct pattern_terms *t);
+const char *pattern_term_kind_name(enum pattern_term_kind k);
+
 /* Whether one comparison expression holds for one SCO (the start object), resolving
  * references through scos. Exposed for hunting and tests. */
 bool pattern_cmp_matches(const struct pattern_cmp *c, const json_t *sco, const json_t *scos);

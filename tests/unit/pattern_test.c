@@ -539,6 +539,93 @@ static void observation_operators_and_qualifiers(void)
     CHECK(expect_eval("(" PB " FOLLOWEDBY " PA ") REPEATS 2 TIMES", 3, bab, "no-match"));
 }
 
+/* ---- anchor terms for hunting ---------------------------------------------------------- */
+
+/* "kind:value kind:value" in order, "none" when unanchored. */
+static const char *anchors(const char *pattern)
+{
+    static char out[1024];
+    struct err err;
+    struct pattern *p = parse(pattern, &err);
+    struct pattern_terms t;
+    if (p == NULL) {
+        snprintf(out, sizeof(out), "invalid: %.400s", err.msg);
+        return out;
+    }
+    if (pattern_anchor_terms(p, &t, &err) != 0) {
+        pattern_free(p);
+        return "error";
+    }
+    size_t o = 0;
+    out[0] = '\0';
+    if (!t.anchored) {
+        str_copy(out, sizeof(out), "none");
+    }
+    for (int i = 0; t.anchored && i < t.n && o < sizeof(out) - 1; i++) {
+        o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s:%s", i ? " " : "",
+                              pattern_term_kind_name(t.terms[i].kind), t.terms[i].algo ? "/" : "",
+                              t.terms[i].algo ? t.terms[i].algo : "", t.terms[i].value);
+    }
+    pattern_terms_fini(&t);
+    pattern_free(p);
+    return out;
+}
+
+static void anchor_terms(void)
+{
+    static const struct {
+        const char *pattern, *want;
+    } cases[] = {
+        {"[ipv4-addr:value = '198.51.100.7']", "ipv4:198.51.100.7"},
+        {"[ipv4-addr:value = '198.51.100.7/32']", "ipv4:198.51.100.7"},
+        {"[ipv4-addr:value ISSUBSET '198.51.100.0/24']", "cidr4:198.51.100.0/24"},
+        {"[ipv6-addr:value = '2001:0DB8:0000:0000:0000:0000:0000:0001']", "ipv6:2001:db8::1"},
+        {"[domain-name:value = 'C2.Example.NET.']", "domain:c2.example.net"},
+        {"[url:value = 'https://c2.example.net/gate.php']", "url:https://c2.example.net/gate.php"},
+        {"[email-addr:value = 'Boss@Example.org']", "email:boss@example.org"},
+        {"[file:hashes.'SHA-256' = "
+         "'AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F']",
+         "hash/SHA-256:aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
+        {"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' OR file:hashes.'SHA-1' = "
+         "'da39a3ee5e6b4b0d3255bfef95601890afd80709']",
+         "hash/MD5:d41d8cd98f00b204e9800998ecf8427e hash/SHA-1:"
+         "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"[domain-name:value IN ('a.example', 'b.example')]", "domain:a.example domain:b.example"},
+        {"[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 443]",
+         "ipv4:203.0.113.9"},
+        {"[network-traffic:dst_ref.value = 'evil.example']", "domain:evil.example"},
+        {"[email-message:from_ref.value = 'ceo@example.org']", "email:ceo@example.org"},
+        /* AND inside brackets: one side is enough, the smaller */
+        {"[file:name = 'x.exe' AND file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']",
+         "hash/MD5:d41d8cd98f00b204e9800998ecf8427e"},
+        /* OR: both sides must be anchored */
+        {"[domain-name:value = 'a.example' OR domain-name:value LIKE '%.b.example']", "none"},
+        {"[domain-name:value LIKE '%.b.example']", "none"},
+        {"[url:value MATCHES 'gate']", "none"},
+        {"[ipv4-addr:value != '198.51.100.7']", "none"},
+        {"[ipv4-addr:value NOT = '198.51.100.7']", "none"},
+        {"[file:size > 10]", "none"},
+        {"[file:name = 'x.exe']", "none"},
+        {"[EXISTS file:hashes]", "none"},
+        /* between observations every side must be anchored, and all sides count */
+        {"[ipv4-addr:value = '198.51.100.7'] FOLLOWEDBY [domain-name:value = 'c2.example'] "
+         "WITHIN 60 SECONDS",
+         "ipv4:198.51.100.7 domain:c2.example"},
+        {"[ipv4-addr:value = '198.51.100.7'] AND [file:name = 'x']", "none"},
+        {"([ipv4-addr:value = '198.51.100.7'] OR [url:value = 'http://a.example/']) REPEATS 2 "
+         "TIMES",
+         "ipv4:198.51.100.7 url:http://a.example/"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = anchors(cases[i].pattern);
+        if (strcmp(got, cases[i].want) != 0) {
+            fprintf(stderr, "    %s\n    expected %s\n    got      %s\n", cases[i].pattern,
+                    cases[i].want, got);
+            CHECK(false);
+        }
+    }
+}
+
 const struct unit_test pattern_tests[] = {
     {"valid_patterns_round_trip", valid_patterns_round_trip},
     {"invalid_patterns_say_why", invalid_patterns_say_why},
@@ -547,5 +634,6 @@ const struct unit_test pattern_tests[] = {
     {"comparison_operators", comparison_operators},
     {"object_refs_form", object_refs_form},
     {"observation_operators_and_qualifiers", observation_operators_and_qualifiers},
+    {"anchor_terms", anchor_terms},
     {NULL, NULL},
 };
