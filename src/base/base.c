@@ -4,6 +4,7 @@
  */
 #include "base/base.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,4 +485,69 @@ void hex_encode(const void *p, size_t n, char *out)
         out[2 * i + 1] = digits[in[i] & 15];
     }
     out[2 * n] = '\0';
+}
+
+/* ---- IP addresses and prefixes ------------------------------------------------------------ */
+
+int ip_prefix_parse(const char *s, size_t n, struct ip_prefix *out)
+{
+    char addr[INET6_ADDRSTRLEN + 1];
+    const char *slash = memchr(s, '/', n);
+    size_t an = slash ? (size_t)(slash - s) : n;
+    if (an == 0 || an >= sizeof(addr)) {
+        return -1;
+    }
+    memcpy(addr, s, an);
+    addr[an] = '\0';
+    memset(out, 0, sizeof(*out));
+    if (inet_pton(AF_INET, addr, out->addr) == 1) {
+        out->family = 4;
+        out->bits = 32;
+    } else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
+        out->family = 6;
+        out->bits = 128;
+    } else {
+        return -1;
+    }
+    if (slash != NULL) {
+        char len[8];
+        size_t ln = n - an - 1;
+        int64_t bits;
+        if (ln == 0 || ln >= sizeof(len)) {
+            return -1;
+        }
+        memcpy(len, slash + 1, ln);
+        len[ln] = '\0';
+        if (len[0] == '-' || str_to_i64(len, 0, out->bits, &bits) != 0) {
+            return -1;
+        }
+        out->bits = (int)bits;
+    }
+    return 0;
+}
+
+bool ip_prefix_within(const struct ip_prefix *inner, const struct ip_prefix *outer)
+{
+    if (inner->family != outer->family || inner->bits < outer->bits) {
+        return false;
+    }
+    int full = outer->bits / 8, rest = outer->bits % 8;
+    if (memcmp(inner->addr, outer->addr, (size_t)full) != 0) {
+        return false;
+    }
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    return rest == 0 || (inner->addr[full] & mask) == (outer->addr[full] & mask);
+}
+
+void ip_prefix_format(const struct ip_prefix *p, char out[64])
+{
+    int fam = p->family == 4 ? AF_INET : AF_INET6;
+    if (inet_ntop(fam, p->addr, out, 64) == NULL) {
+        out[0] = '\0';
+        return;
+    }
+    if (p->bits != (p->family == 4 ? 32 : 128)) {
+        size_t l = strlen(out);
+        snprintf(out + l, 64 - l, "/%d", p->bits);
+    }
 }

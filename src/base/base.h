@@ -111,6 +111,22 @@ long b64_decode(const char *s, size_t n, void *out, size_t cap);
 bool hex_valid(const char *s, size_t n);
 void hex_encode(const void *p, size_t n, char *out);
 
+/* ---- IP addresses and prefixes --------------------------------------------------------- */
+
+/* An IPv4 or IPv6 address with a prefix length (32 or 128 for a single address). */
+struct ip_prefix {
+    int family; /* 4 or 6 */
+    unsigned char addr[16];
+    int bits;
+};
+
+/* Parses "addr" or "addr/len" (n bytes). 0, or -1 if it is neither an address nor a prefix. */
+int ip_prefix_parse(const char *s, size_t n, struct ip_prefix *out) BASE_WARN_UNUSED;
+/* True if every address of inner lies in outer (same family). */
+bool ip_prefix_within(const struct ip_prefix *inner, const struct ip_prefix *outer);
+/* Canonical text (RFC 5952 for IPv6), "/len" only for a proper prefix. out needs 64. */
+void ip_prefix_format(const struct ip_prefix *p, char out[64]);
+
 /* ---- JSON -------------------------------------------------------------------------- */
 
 #define JX_MAX_DEPTH 64

@@ -8,7 +8,6 @@
  */
 #include "pattern/pattern.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -69,38 +68,18 @@ static int tset_union(struct tset *a, struct tset *b)
     return 0;
 }
 
-/* An address or CIDR literal, canonical (RFC 5952 for IPv6 via inet_ntop). */
-static int add_address(struct tset *s, const char *v, bool allow_cidr)
+/* An address or CIDR literal, canonical (RFC 5952 for IPv6); 1 if it is neither. */
+static int add_address(struct tset *s, const char *v)
 {
-    char addr[64], out[INET6_ADDRSTRLEN + 8];
-    const char *slash = strchr(v, '/');
-    size_t n = slash ? (size_t)(slash - v) : strlen(v);
-    unsigned char buf[16];
-    if (n == 0 || n >= sizeof(addr)) {
+    struct ip_prefix p;
+    char out[64];
+    if (ip_prefix_parse(v, strlen(v), &p) != 0) {
         return 1;
     }
-    memcpy(addr, v, n);
-    addr[n] = '\0';
-    int fam = inet_pton(AF_INET, addr, buf) == 1    ? AF_INET
-              : inet_pton(AF_INET6, addr, buf) == 1 ? AF_INET6
-                                                    : 0;
-    if (fam == 0 || inet_ntop(fam, buf, out, INET6_ADDRSTRLEN) == NULL) {
-        return 1;
-    }
-    int64_t bits = fam == AF_INET ? 32 : 128;
-    if (slash != NULL && (str_to_i64(slash + 1, 0, bits, &bits) != 0 || slash[1] == '-')) {
-        return 1;
-    }
-    bool host = bits == (fam == AF_INET ? 32 : 128);
-    if (!host && !allow_cidr) {
-        return 1;
-    }
-    enum pattern_term_kind k = fam == AF_INET ? (host ? PATTERN_TERM_IPV4 : PATTERN_TERM_CIDR4)
-                                              : (host ? PATTERN_TERM_IPV6 : PATTERN_TERM_CIDR6);
-    if (!host) {
-        size_t l = strlen(out);
-        snprintf(out + l, sizeof(out) - l, "/%d", (int)bits);
-    }
+    ip_prefix_format(&p, out);
+    bool host = p.bits == (p.family == 4 ? 32 : 128);
+    enum pattern_term_kind k = p.family == 4 ? (host ? PATTERN_TERM_IPV4 : PATTERN_TERM_CIDR4)
+                                             : (host ? PATTERN_TERM_IPV6 : PATTERN_TERM_CIDR6);
     return tset_add(s, k, out, strlen(out), NULL);
 }
 
@@ -152,12 +131,12 @@ static int literal_terms(struct tset *s, const struct pattern_path *p, const str
     const char *type = p->n_steps == 1 ? p->type : NULL;
     if (subset ||
         (type != NULL && (strcmp(type, "ipv4-addr") == 0 || strcmp(type, "ipv6-addr") == 0))) {
-        return add_address(s, l->text, true);
+        return add_address(s, l->text);
     }
     if (type == NULL) {
         /* through a reference (network-traffic:dst_ref.value, email-message:from_ref.value):
          * decide by the literal's shape */
-        int rc = add_address(s, l->text, true);
+        int rc = add_address(s, l->text);
         if (rc <= 0) {
             return rc;
         }

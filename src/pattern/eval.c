@@ -12,7 +12,6 @@
 #include "pattern/pattern.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <arpa/inet.h>
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,56 +271,6 @@ static bool like(const char *s, size_t sn, const char *p, size_t pn)
     return pi == pn && si <= sn;
 }
 
-struct cidr {
-    int family; /* 4 or 6 */
-    unsigned char a[16];
-    int bits;
-};
-
-static bool parse_cidr(const char *s, struct cidr *c)
-{
-    char addr[64];
-    const char *slash = strchr(s, '/');
-    size_t n = slash ? (size_t)(slash - s) : strlen(s);
-    if (n == 0 || n >= sizeof(addr)) {
-        return false;
-    }
-    memcpy(addr, s, n);
-    addr[n] = '\0';
-    memset(c->a, 0, sizeof(c->a));
-    if (inet_pton(AF_INET, addr, c->a) == 1) {
-        c->family = 4;
-        c->bits = 32;
-    } else if (inet_pton(AF_INET6, addr, c->a) == 1) {
-        c->family = 6;
-        c->bits = 128;
-    } else {
-        return false;
-    }
-    if (slash != NULL) {
-        int64_t b;
-        if (slash[1] == '-' || str_to_i64(slash + 1, 0, c->bits, &b) != 0) {
-            return false;
-        }
-        c->bits = (int)b;
-    }
-    return true;
-}
-
-/* Is inner wholly contained in outer? (ISSUBSET / ISSUPERSET, 9.6.1) */
-static bool cidr_within(const struct cidr *inner, const struct cidr *outer)
-{
-    if (inner->family != outer->family || inner->bits < outer->bits) {
-        return false;
-    }
-    int full = outer->bits / 8, rest = outer->bits % 8;
-    if (memcmp(inner->a, outer->a, (size_t)full) != 0) {
-        return false;
-    }
-    unsigned char mask = (unsigned char)(0xff << (8 - rest));
-    return rest == 0 || (inner->a[full] & mask) == (outer->a[full] & mask);
-}
-
 static bool by_order(enum cmp3 r, enum pattern_op op)
 {
     switch (op) {
@@ -362,11 +311,12 @@ static bool compare(const json_t *v, const char *prop, enum pattern_op op,
                 return rc >= 0;
             }
             if (op == PATTERN_OP_ISSUBSET || op == PATTERN_OP_ISSUPERSET) {
-                struct cidr a, b;
-                if (!parse_cidr(s, &a) || !parse_cidr(l->text, &b)) {
+                struct ip_prefix a, b;
+                if (ip_prefix_parse(s, sn, &a) != 0 || ip_prefix_parse(l->text, l->len, &b) != 0) {
                     return false;
                 }
-                return op == PATTERN_OP_ISSUBSET ? cidr_within(&a, &b) : cidr_within(&b, &a);
+                return op == PATTERN_OP_ISSUBSET ? ip_prefix_within(&a, &b)
+                                                 : ip_prefix_within(&b, &a);
             }
             if (is_binary_prop(prop)) {
                 size_t an, bn;

@@ -8,7 +8,6 @@
 #include "pattern/pattern.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include <arpa/inet.h>
 #include <math.h>
 #include <pcre2.h>
 #include <stdio.h>
@@ -685,25 +684,8 @@ static int parse_path(struct parser *ps, struct pattern_path *path)
 
 static bool cidr_ok(const char *s)
 {
-    char addr[64];
-    const char *slash = strchr(s, '/');
-    size_t n = slash ? (size_t)(slash - s) : strlen(s);
-    if (n == 0 || n >= sizeof(addr)) {
-        return false;
-    }
-    memcpy(addr, s, n);
-    addr[n] = '\0';
-    unsigned char buf[16];
-    int max;
-    if (inet_pton(AF_INET, addr, buf) == 1) {
-        max = 32;
-    } else if (inet_pton(AF_INET6, addr, buf) == 1) {
-        max = 128;
-    } else {
-        return false;
-    }
-    int64_t bits;
-    return slash == NULL || (str_to_i64(slash + 1, 0, max, &bits) == 0 && slash[1] != '-');
+    struct ip_prefix p;
+    return ip_prefix_parse(s, strlen(s), &p) == 0;
 }
 
 static int add_regex(struct parser *ps, struct pattern_cmp *c, size_t pos)

@@ -143,6 +143,29 @@ static void json_limits(void)
     FAIL_IF(j != NULL || strstr(err.msg, "line 1") == NULL);
 }
 
+static void ip_prefixes(void)
+{
+    struct ip_prefix a, b;
+    char out[64];
+    FAIL_IF(ip_prefix_parse("198.51.100.7", 12, &a) != 0 || a.family != 4 || a.bits != 32);
+    FAIL_IF(ip_prefix_parse("198.51.100.0/24", 15, &b) != 0 || b.bits != 24);
+    FAIL_IF(!ip_prefix_within(&a, &b) || ip_prefix_within(&b, &a));
+    FAIL_IF(ip_prefix_parse("198.51.101.7", 12, &a) != 0 || ip_prefix_within(&a, &b));
+    FAIL_IF(ip_prefix_parse("2001:0DB8:0:0:0:0:0:1", 21, &a) != 0 || a.family != 6);
+    ip_prefix_format(&a, out);
+    FAIL_IF(strcmp(out, "2001:db8::1") != 0);
+    FAIL_IF(ip_prefix_parse("2001:db8::/33", 13, &b) != 0 || !ip_prefix_within(&a, &b));
+    ip_prefix_format(&b, out);
+    FAIL_IF(strcmp(out, "2001:db8::/33") != 0);
+    FAIL_IF(ip_prefix_parse("10.0.0.0/8", 10, &b) != 0 || ip_prefix_within(&a, &b)); /* family */
+    FAIL_IF(ip_prefix_parse("10.0.0.0/33", 11, &b) == 0);
+    FAIL_IF(ip_prefix_parse("10.0.0.0/-1", 11, &b) == 0);
+    FAIL_IF(ip_prefix_parse("10.0.0.0/", 9, &b) == 0);
+    FAIL_IF(ip_prefix_parse("example.com", 11, &b) == 0);
+    FAIL_IF(ip_prefix_parse("", 0, &b) == 0);
+    FAIL_IF(ip_prefix_parse("0.0.0.0/0", 9, &b) != 0 || !ip_prefix_within(&a, &a));
+}
+
 const struct unit_test base_tests[] = {
     {"ts_valid_forms", ts_valid_forms},
     {"ts_invalid_forms", ts_invalid_forms},
@@ -153,5 +176,6 @@ const struct unit_test base_tests[] = {
     {"utf8", utf8},
     {"buffers_are_bounded", buffers_are_bounded},
     {"json_limits", json_limits},
+    {"ip_prefixes", ip_prefixes},
     {NULL, NULL},
 };

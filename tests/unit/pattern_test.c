@@ -285,10 +285,12 @@ struct od {
     const char *objects;
 };
 
+/* The number at the end of an id (only the last 9 digits: ours are small). */
 static int trailing_number(const char *id)
 {
     int v = 0, mul = 1;
-    for (const char *p = id + strlen(id); p > id && p[-1] >= '0' && p[-1] <= '9'; p--) {
+    const char *p = id + strlen(id);
+    for (int k = 0; k < 9 && p > id && p[-1] >= '0' && p[-1] <= '9'; k++, p--) {
         v += (p[-1] - '0') * mul;
         mul *= 10;
     }
