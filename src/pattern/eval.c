@@ -6,8 +6,8 @@
  * observations with their time span — combined by AND, OR and FOLLOWEDBY and filtered by
  * WITHIN, START/STOP and REPEATS. The search is bounded by BIND_CAP bindings per node.
  *
- * Not done: NFC normalisation before LIKE and MATCHES (9.6.1) needs a Unicode library;
- * values are compared as written.
+ * LIKE and MATCHES compare NFC forms (nfc.c); the other operators compare code points as
+ * written, without normalisation (9.6.2).
  */
 #include "pattern/pattern.h"
 
@@ -301,14 +301,23 @@ static bool compare(const json_t *v, const char *prop, enum pattern_op op,
         const char *s = json_string_value(v);
         size_t sn = json_string_length(v);
         if (l->kind == PATTERN_LIT_STRING) {
-            if (op == PATTERN_OP_LIKE) {
-                return like(s, sn, l->text, l->len);
-            }
-            if (op == PATTERN_OP_MATCHES) {
-                pcre2_match_data *md = pcre2_match_data_create(1, NULL);
-                int rc = md ? pcre2_match(c->regex, (PCRE2_SPTR)s, sn, 0, 0, md, NULL) : -1;
-                pcre2_match_data_free(md);
-                return rc >= 0;
+            if (op == PATTERN_OP_LIKE || op == PATTERN_OP_MATCHES) {
+                /* both compare the NFC form of the value (9.6.1) */
+                size_t nn;
+                char *norm = pattern_nfc(s, sn, &nn);
+                const char *t = norm ? norm : s;
+                size_t tn = norm ? nn : sn;
+                bool hit;
+                if (op == PATTERN_OP_LIKE) {
+                    hit = like(t, tn, l->text, l->len);
+                } else {
+                    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+                    hit =
+                        md != NULL && pcre2_match(c->regex, (PCRE2_SPTR)t, tn, 0, 0, md, NULL) >= 0;
+                    pcre2_match_data_free(md);
+                }
+                free(norm);
+                return hit;
             }
             if (op == PATTERN_OP_ISSUBSET || op == PATTERN_OP_ISSUPERSET) {
                 struct ip_prefix a, b;

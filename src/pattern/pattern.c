@@ -875,6 +875,20 @@ static struct pattern_cmp *parse_test(struct parser *ps)
     if (c->op == PATTERN_OP_MATCHES && add_regex(ps, c, lit_pos) != 0) {
         return NULL;
     }
+    if (c->op == PATTERN_OP_LIKE) {
+        /* "The string constant b MUST be NFC normalized prior to evaluation" (9.6.1) */
+        size_t nn;
+        char *norm = pattern_nfc(c->lits[0].text, c->lits[0].len, &nn);
+        if (norm != NULL) {
+            char *kept = copy_text(ps, norm, nn);
+            free(norm);
+            if (kept == NULL) {
+                return NULL;
+            }
+            c->lits[0].text = kept;
+            c->lits[0].len = nn;
+        }
+    }
     return c;
 }
 

@@ -195,6 +195,10 @@ int pattern_anchor_terms(const struct pattern *p, struct pattern_terms *out,
 void pattern_terms_fini(struct pattern_terms *t);
 const char *pattern_term_kind_name(enum pattern_term_kind k);
 
+/* The NFC form of n bytes of UTF-8 (malloc'ed, *out_len set), or NULL when the text is
+ * already NFC for certain (ASCII) or cannot be converted; then use it as it is. */
+char *pattern_nfc(const char *s, size_t n, size_t *out_len);
+
 /* Whether one comparison expression holds for one SCO (the start object), resolving
  * references through scos. Exposed for hunting and tests. */
 bool pattern_cmp_matches(const struct pattern_cmp *c, const json_t *sco, const json_t *scos);

@@ -436,6 +436,13 @@ static void comparison_operators(void)
         {CIDR, "[ipv4-addr:value ISSUPERSET '198.51.0.0/16']", "no-match"},
         {CIDR, "[ipv4-addr:value ISSUBSET '198.51.0.0/16']", "match 1"},
         {IP, "[ipv4-addr:value = '198.51.100.7' OR domain-name:value = 'x.example']", "match 1"},
+        /* LIKE and MATCHES compare NFC forms; = compares code points as written (9.6.1-2) */
+        {"{\"0\":{\"type\":\"file\",\"name\":\"cafe\\u0301.txt\"}}",
+         "[file:name LIKE 'caf\xc3\xa9%']", "match 1"},
+        {"{\"0\":{\"type\":\"file\",\"name\":\"cafe\\u0301.txt\"}}",
+         "[file:name MATCHES '^caf\xc3\xa9\\\\.txt$']", "match 1"},
+        {"{\"0\":{\"type\":\"file\",\"name\":\"cafe\\u0301.txt\"}}",
+         "[file:name = 'caf\xc3\xa9.txt']", "no-match"},
         /* 9.5: all comparisons start from the same SCO */
         {"{\"0\":{\"type\":\"network-traffic\",\"src_ref\":\"1\"},\"1\":{\"type\":\"ipv4-addr\","
          "\"value\":\"203.0.113.10\"},\"2\":{\"type\":\"network-traffic\",\"dst_ref\":\"3\"},"
