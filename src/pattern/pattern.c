@@ -548,37 +548,6 @@ static int parse_literal(struct parser *ps, struct pattern_lit *lit, const char 
 
 /* ---- object paths (section 9.7) ------------------------------------------------------- */
 
-/* Type names: 3-250 of a-z, 0-9 and '-', a letter first, no "--" (STIX 2.1 3.1, 11.2.1). */
-static bool type_name_ok(const char *s, size_t n)
-{
-    if (n < 3 || n > 250 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '-') {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') ||
-            (c == '-' && s[i - 1] == '-')) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Property names: lowercase a-z, 0-9 and '_', at most 250 (STIX 2.1 3.1, 11.1.1). */
-static bool prop_name_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 250) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static int parse_key(struct parser *ps, struct pattern_step *st, bool first)
 {
     char b[64];
@@ -604,7 +573,7 @@ static int parse_key(struct parser *ps, struct pattern_step *st, bool first)
     if (st->key == NULL) {
         return -1;
     }
-    if (first && !prop_name_ok(st->key, strlen(st->key))) {
+    if (first && !stix_prop_name_ok(st->key, strlen(st->key), 1)) {
         return fail_at(ps, ps->tok.pos,
                        "'%.60s' is not a valid property name (lowercase a-z, 0-9 and _)", st->key);
     }
@@ -619,7 +588,7 @@ static int parse_path(struct parser *ps, struct pattern_path *path)
         return fail_at(ps, ps->tok.pos, "expected an object path such as file:name, found %s",
                        found(ps, b, sizeof(b)));
     }
-    if (!type_name_ok(ps->s + ps->tok.pos, ps->tok.len)) {
+    if (!stix_type_name_ok(ps->s + ps->tok.pos, ps->tok.len)) {
         return fail_at(ps, ps->tok.pos,
                        "%s is not a valid object type (3-250 lowercase letters, digits and "
                        "single hyphens)",

@@ -792,11 +792,11 @@ enum stix_kind stix_kind_of(const char *type)
 
 /* ---- value checks ------------------------------------------------------------------- */
 
-/* Type names (3.1, 11.2.1): a-z, 0-9, hyphen; no "--"; 3 to 250 characters; a letter first. */
-static bool type_name_ok(const char *s)
+/* Type names (3.1, 11.2.1): a-z, 0-9, hyphen; no "--"; 3 to 250 characters; a letter
+ * first. */
+bool stix_type_name_ok(const char *s, size_t n)
 {
-    size_t n = strlen(s);
-    if (n < 3 || n > 250 || s[0] < 'a' || s[0] > 'z') {
+    if (n < 3 || n > 250 || s[0] < 'a' || s[0] > 'z' || s[n - 1] == '-') {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -808,14 +808,12 @@ static bool type_name_ok(const char *s)
             return false;
         }
     }
-    return s[n - 1] != '-';
+    return true;
 }
 
-/* Property names (11.1.1): a-z, 0-9, underscore; 3 to 250 characters. */
-static bool prop_name_ok(const char *s)
+bool stix_prop_name_ok(const char *s, size_t n, size_t min)
 {
-    size_t n = strlen(s);
-    if (n < 3 || n > 250) {
+    if (n < min || n == 0 || n > 250) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
@@ -825,6 +823,16 @@ static bool prop_name_ok(const char *s)
         }
     }
     return true;
+}
+
+static bool type_name_ok(const char *s)
+{
+    return stix_type_name_ok(s, strlen(s));
+}
+
+static bool prop_name_ok(const char *s)
+{
+    return stix_prop_name_ok(s, strlen(s), 3); /* custom properties: at least 3 (11.1.1) */
 }
 
 /* An identifier (2.9) "type--UUID"; if allowed is given the type must be in it. */

@@ -62,6 +62,11 @@ const char *stix_tlp_marking_id(enum stix_tlp tlp);
  * (new reference; NULL for UNMARKED). */
 json_t *stix_tlp_marking_object(enum stix_tlp tlp);
 
+/* The naming rules: type names (3-250 of a-z, 0-9 and single hyphens, a letter first;
+ * STIX 2.1 3.1, 11.2.1) and property names (a-z, 0-9 and '_', min to 250; 11.1.1). */
+bool stix_type_name_ok(const char *s, size_t n);
+bool stix_prop_name_ok(const char *s, size_t n, size_t min);
+
 /* Classifies a type name; unknown types that follow the naming rules are STIX_CUSTOM. */
 enum stix_kind stix_kind_of(const char *type);
 
