@@ -38,5 +38,6 @@ extern const struct unit_test store_tests[];
 extern const struct unit_test access_tests[];
 extern const struct unit_test taxii_tests[];
 extern const struct unit_test pattern_tests[];
+extern const struct unit_test hunt_tests[];
 
 #endif

@@ -1,0 +1,113 @@
+/* hunt_test.c — indicator recognition and normal forms: every type with valid values,
+ * near misses, and the checksums of payment identifiers. */
+#include "hunt/hunt.h"
+#include "unit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool classify(const char *in, const char *want_type, const char *want_norm)
+{
+    enum hunt_type t;
+    char norm[HUNT_VALUE_MAX];
+    struct err err;
+    if (hunt_classify(in, strlen(in), &t, norm, &err) != 0) {
+        if (want_type == NULL) {
+            return true;
+        }
+        fprintf(stderr, "    %s: %s\n", in, err.msg);
+        return false;
+    }
+    if (want_type == NULL) {
+        fprintf(stderr, "    %s: accepted as %s %s\n", in, hunt_type_name(t), norm);
+        return false;
+    }
+    if (strcmp(hunt_type_name(t), want_type) != 0 || strcmp(norm, want_norm) != 0) {
+        fprintf(stderr, "    %s: got %s %s, want %s %s\n", in, hunt_type_name(t), norm, want_type,
+                want_norm);
+        return false;
+    }
+    return true;
+}
+
+static void recognises_every_type(void)
+{
+    static const struct {
+        const char *in, *type, *norm;
+    } cases[] = {
+        {"198.51.100.7", "ipv4", "198.51.100.7"},
+        {"  198.51.100.7\r", "ipv4", "198.51.100.7"},
+        {"198.51.100.7/24", "cidr4", "198.51.100.0/24"},
+        {"2001:0DB8:0000:0000:0000:0000:0000:0001", "ipv6", "2001:db8::1"},
+        {"2001:db8:0:0:1::/64", "cidr6", "2001:db8::/64"},
+        {"Evil.Example.", "domain", "evil.example"},
+        {"xn--80ak6aa92e.com", "domain", "xn--80ak6aa92e.com"},
+        {"_dmarc.example.org", "domain", "_dmarc.example.org"},
+        {"HTTP://Evil.Example:80/a/%7Euser/%2f?q=1#f", "url",
+         "http://evil.example/a/~user/%2F?q=1#f"},
+        {"https://evil.example:443", "url", "https://evil.example/"},
+        {"http://evil.example./50%off%%41", "url", "http://evil.example/50%25off%25A"},
+        {"https://evil.example:8443/x", "url", "https://evil.example:8443/x"},
+        {"http://user@[2001:DB8::1]:8080/", "url", "http://user@[2001:db8::1]:8080/"},
+        {"D41D8CD98F00B204E9800998ECF8427E", "md5", "d41d8cd98f00b204e9800998ecf8427e"},
+        {"da39a3ee5e6b4b0d3255bfef95601890afd80709", "sha1",
+         "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+        {"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "sha256",
+         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d28"
+         "77eec2f63b931bd47417a81a538327af927da3e",
+         "sha512",
+         "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d28"
+         "77eec2f63b931bd47417a81a538327af927da3e"},
+        {"Finance@Example.ORG", "email", "finance@example.org"},
+        {"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "bitcoin", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"},
+        {"3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "bitcoin", "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy"},
+        {"bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", "bitcoin",
+         "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},
+        {"BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4", "bitcoin",
+         "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4"},
+        {"bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7kt5nd6y", "bitcoin",
+         "bc1pw508d6qejxtdg4y5r3zarvary0c5xw7kw508d6qejxtdg4y5r3zarvary0c5xw7kt5nd6y"},
+        {"0x52908400098527886E0F7030069857D2E4169EE7", "ethereum",
+         "0x52908400098527886e0f7030069857d2e4169ee7"},
+        {"GB82 WEST 1234 5698 7654 32", "iban", "GB82WEST12345698765432"},
+        {"de89370400440532013000", "iban", "DE89370400440532013000"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        CHECK(classify(cases[i].in, cases[i].type, cases[i].norm));
+    }
+}
+
+static void refuses_near_misses(void)
+{
+    static const char *const bad[] = {
+        "",
+        "198.51.100.256",
+        "198.51.100.7/33",
+        "evil", /* one label */
+        "evil..example",
+        "-evil.example",
+        "evil-.example",
+        "evil.123", /* numeric top-level label */
+        "http://",
+        "http:///path",
+        "@example.org",
+        "a@b@example.org",
+        "d41d8cd98f00b204e9800998ecf8427",            /* 31 hex digits */
+        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",         /* Base58Check fails */
+        "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", /* Bech32 checksum fails */
+        "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", /* mixed case */
+        "GB82WEST12345698765433",                     /* mod 97 fails */
+        "0x52908400098527886E0F7030069857D2E4169EE",  /* 39 hex digits */
+        "not an indicator at all",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CHECK(classify(bad[i], NULL, NULL));
+    }
+}
+
+const struct unit_test hunt_tests[] = {
+    {"recognises_every_type", recognises_every_type},
+    {"refuses_near_misses", refuses_near_misses},
+    {NULL, NULL},
+};
