@@ -21,7 +21,8 @@ static const struct {
     {"import", cmd_import, "import a STIX bundle into a collection"},
     {"export", cmd_export, "export a collection as a STIX bundle"},
     {"audit", cmd_audit, "verify the audit chain"},
-    {"pattern", cmd_pattern, "check STIX patterns"},
+    {"pattern", cmd_pattern, "check and evaluate STIX patterns"},
+    {"hunt", cmd_hunt, "find indicators in log files"},
 };
 
 static void usage(FILE *f)

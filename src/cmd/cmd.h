@@ -19,6 +19,7 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_pattern(int argc, char **argv);
+int cmd_hunt(int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) -------------------------------------------------- */
 

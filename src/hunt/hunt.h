@@ -40,4 +40,38 @@ int hunt_classify(const char *s, size_t n, enum hunt_type *type, char norm[HUNT_
 
 const char *hunt_type_name(enum hunt_type t);
 
+/* ---- the index and the scanner (first, scalar version) ----------------------------------- */
+
+enum hunt_match { HUNT_MATCH_EXACT, HUNT_MATCH_SUBDOMAIN, HUNT_MATCH_IN_RANGE };
+
+struct hunt_index;
+
+/* An empty index; NULL on out-of-memory. */
+struct hunt_index *hunt_index_new(void);
+void hunt_index_free(struct hunt_index *ix); /* NULL is a no-op */
+/* Adds one indicator value (any form hunt_classify accepts) with a caller label (its id or
+ * the value itself, copied). Returns 0, 1 if it was already there, -1 with err if the value
+ * is not an indicator. */
+int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
+                   struct err *err);
+size_t hunt_index_size(const struct hunt_index *ix);
+
+struct hunt_hit {
+    const char *label;     /* the indicator's label */
+    const char *indicator; /* its normal form */
+    enum hunt_type type;
+    enum hunt_match match;
+    const char *value; /* the normal form of what was found in the text */
+    size_t offset;     /* byte offset of the token in the scanned text */
+};
+
+typedef void (*hunt_hit_fn)(void *ctx, const struct hunt_hit *hit);
+
+/* Finds every indicator in n bytes of text: tokens are matched whole (an address never
+ * inside a longer number, a domain never inside a longer label), domains also by their
+ * parent domains (reported as subdomain), addresses also inside ranges (in-range), URL
+ * hosts as domains or addresses. Returns the number of hits. */
+size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
+                 void *ctx);
+
 #endif

@@ -3,7 +3,7 @@
 # import/export round trip, audit verify catching a tampered row, TLS certificate.
 . "$(dirname "$0")/lib.sh"
 
-for v in init serve org key collection import export audit pattern; do
+for v in init serve org key collection import export audit pattern hunt; do
     out=$(cm "$v" --help 2>&1)
     expect_eq "$v --help exit" "$?" 0
     expect_contains "$v --help" "$out" "usage: certmesh $v"
@@ -109,6 +109,20 @@ expect_eq "pattern match lines" "$out" "$(printf '%s\n' \
     "invalid column 8: expected ':' after the object type, found the end of the pattern")"
 out=$(cm pattern match --pattern "[domain-name:value = 'c2.example.net']" --observations "$TMP/obs.json" --json)
 expect_eq "pattern match json" "$(printf '%s' "$out" | jq -r '.result + " " + .observed_data[0]')" "match observed-data--00000000-0000-4000-8000-000000000002"
+
+# hunt: plain-list indicators in a log, whole tokens only, one JSON line per hit
+printf '%s\n' "1.2.3.4" "evil.example  # a C2 domain" "203.0.113.0/24" "not an indicator" >"$TMP/ind.txt"
+printf '%s\n' "a 1.2.3.4 b 11.2.3.45 c 1.2.3.45" "GET http://x.evil.example/ from 203.0.113.9" \
+    "query notevil.example" >"$TMP/log.txt"
+out=$(cm hunt --indicators "$TMP/ind.txt" "$TMP/log.txt" 2>"$TMP/hunt.err")
+expect_eq "hunt exit" "$?" 0
+expect_eq "hunt hits" "$(printf '%s\n' "$out" | jq -r '[.indicator, .value, .match, .line, .offset] | join(" ")')" \
+    "$(printf '%s\n' "1.2.3.4 1.2.3.4 exact 1 2" "evil.example x.evil.example subdomain 2 37" \
+        "203.0.113.0/24 203.0.113.9 in-range 2 65")"
+expect_contains "hunt refuses bad indicator" "$(cat "$TMP/hunt.err")" "line 4: 'not an indicator' is not a recognised indicator"
+expect_contains "hunt summary" "$(cat "$TMP/hunt.err")" "records 3, bytes"
+out=$(printf 'x evil.example\n' | cm hunt --indicators "$TMP/ind.txt" 2>/dev/null | jq -r .file)
+expect_eq "hunt stdin" "$out" "(stdin)"
 
 # serve refuses plain HTTP off loopback
 out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)

@@ -106,8 +106,86 @@ static void refuses_near_misses(void)
     }
 }
 
+struct collected {
+    char text[2048];
+    size_t len;
+};
+
+static void collect(void *ctx, const struct hunt_hit *h)
+{
+    static const char *const kinds[] = {"exact", "subdomain", "in-range"};
+    struct collected *c = ctx;
+    c->len += (size_t)snprintf(c->text + c->len, sizeof(c->text) - c->len, "%s%s/%s@%zu",
+                               c->len ? " " : "", h->label, kinds[h->match], h->offset);
+}
+
+static const char *scan(const struct hunt_index *ix, const char *line)
+{
+    static struct collected c;
+    c.len = 0;
+    c.text[0] = '\0';
+    hunt_scan(ix, line, strlen(line), collect, &c);
+    return c.text;
+}
+
+static void exact_whole_token_matching(void)
+{
+    struct err err;
+    struct hunt_index *ix = hunt_index_new();
+    FAIL_IF(ix == NULL);
+    static const char *const indicators[] = {"1.2.3.4",
+                                             "evil.example",
+                                             "203.0.113.0/24",
+                                             "https://bad.example/gate.php",
+                                             "d41d8cd98f00b204e9800998ecf8427e",
+                                             "finance@corp.example",
+                                             "2001:db8::1",
+                                             "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                                             "GB82 WEST 1234 5698 7654 32"};
+    for (size_t i = 0; i < sizeof(indicators) / sizeof(indicators[0]); i++) {
+        CHECK(hunt_index_add(ix, indicators[i], strlen(indicators[i]), indicators[i], &err) == 0);
+    }
+    CHECK(hunt_index_add(ix, "1.2.3.4", 7, "again", &err) == 1);
+    CHECK(hunt_index_add(ix, "nonsense", 8, "x", &err) == -1);
+    CHECK(hunt_index_size(ix) == 9);
+    static const struct {
+        const char *line, *want;
+    } cases[] = {
+        {"conn from 1.2.3.4 to 11.2.3.45 and 1.2.3.45 and 21.2.3.4", "1.2.3.4/exact@10"},
+        {"conn 1.2.3.4:443 -> 10.0.0.1:51000", "1.2.3.4/exact@5"},
+        {"GET http://c2.evil.example/x HTTP/1.1", "evil.example/subdomain@4"},
+        {"query notevil.example A", ""},
+        {"query evil.example.org A", ""},
+        {"query EVIL.EXAMPLE. A", "evil.example/exact@6"},
+        {"host=evil.example", "evil.example/exact@5"},
+        {"src=203.0.113.77 dst=203.0.114.1", "203.0.113.0/24/in-range@4"},
+        {"url https://BAD.example:443/gate.php ok", "https://bad.example/gate.php/exact@4"},
+        {"url https://bad.example/gate.php?x=1", ""},
+        {"only the host: bad.example", ""},
+        {"[2001:0db8::0001]:443 and 2001:db8::10", "2001:db8::1/exact@1"},
+        {"hash=D41D8CD98F00B204E9800998ECF8427E", "d41d8cd98f00b204e9800998ecf8427e/exact@5"},
+        {"hash d41d8cd98f00b204e9800998ecf8427e0", ""},
+        {"mail from <Finance@corp.example>", "finance@corp.example/exact@11"},
+        {"pay to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa.",
+         "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa/exact@7"},
+        {"iban GB82WEST12345698765432", "GB82 WEST 1234 5698 7654 32/exact@5"},
+        {"\"1.2.3.4\",\"evil.example\"", "1.2.3.4/exact@1 evil.example/exact@11"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = scan(ix, cases[i].line);
+        if (strcmp(got, cases[i].want) != 0) {
+            fprintf(stderr, "    %s\n    want: %s\n    got:  %s\n", cases[i].line, cases[i].want,
+                    got);
+            CHECK(false);
+        }
+    }
+    hunt_index_free(ix);
+    hunt_index_free(NULL);
+}
+
 const struct unit_test hunt_tests[] = {
     {"recognises_every_type", recognises_every_type},
     {"refuses_near_misses", refuses_near_misses},
+    {"exact_whole_token_matching", exact_whole_token_matching},
     {NULL, NULL},
 };
