@@ -1,9 +1,10 @@
 /*
  * index.c — the indicator index and a first, scalar scanner. Exact values live in one
- * open-addressing hash table keyed by type and normal form; CIDR ranges in a list per
- * family. The scanner cuts text into whole tokens at delimiters, normalises each with the
- * same rules as the indicators (hunt_classify) and looks it up, so that matching is exact:
- * 1.2.3.4 is never found inside 11.2.3.45, nor rosoft.com inside microsoft.com.
+ * open-addressing hash table keyed by type and normal form; CIDR ranges in a binary trie
+ * per family, so an address finds every range holding it in at most 32 or 128 steps. The scanner
+ * cuts text into whole tokens at delimiters, normalises each with the same rules as the indicators
+ * (hunt_classify) and looks it up, so that matching is exact: 1.2.3.4 is never found
+ * inside 11.2.3.45, nor rosoft.com inside microsoft.com.
  *
  * This is the correctness baseline. The line-rate version (block reads, SIMD delimiter
  * search, a cache-resident prefilter, batched lookups, a range trie) replaces the scanner
@@ -24,6 +25,14 @@ struct range {
     struct ip_prefix p;
     char *text;
     char *label;
+    int32_t next; /* the next range ending at the same trie node, -1 at the end */
+};
+
+/* A node of the range trie: children by the next address bit, and the ranges whose prefix
+ * ends here. Nodes 0 and 1 are the IPv4 and IPv6 roots. */
+struct node {
+    int32_t child[2];
+    int32_t ranges;
 };
 
 struct hunt_index {
@@ -31,6 +40,8 @@ struct hunt_index {
     size_t cap, count;
     struct range *ranges;
     size_t n_ranges, cap_ranges;
+    struct node *nodes;
+    size_t n_nodes, cap_nodes;
 };
 
 static uint64_t fnv1a(const char *s, size_t n)
@@ -51,10 +62,18 @@ struct hunt_index *hunt_index_new(void)
     }
     ix->cap = 1024;
     ix->slots = calloc(ix->cap, sizeof(*ix->slots));
-    if (ix->slots == NULL) {
+    ix->cap_nodes = 64;
+    ix->nodes = malloc(sizeof(*ix->nodes) * ix->cap_nodes);
+    if (ix->slots == NULL || ix->nodes == NULL) {
+        free(ix->slots);
+        free(ix->nodes);
         free(ix);
         return NULL;
     }
+    for (int r = 0; r < 2; r++) {
+        ix->nodes[r].child[0] = ix->nodes[r].child[1] = ix->nodes[r].ranges = -1;
+    }
+    ix->n_nodes = 2;
     return ix;
 }
 
@@ -73,7 +92,37 @@ void hunt_index_free(struct hunt_index *ix)
     }
     free(ix->slots);
     free(ix->ranges);
+    free(ix->nodes);
     free(ix);
+}
+
+static int bit_of(const unsigned char *addr, int i)
+{
+    return (addr[i / 8] >> (7 - i % 8)) & 1;
+}
+
+/* The trie node for a prefix, created on the way; -1 on out-of-memory. */
+static int32_t trie_node(struct hunt_index *ix, const struct ip_prefix *p)
+{
+    int32_t n = p->family == 4 ? 0 : 1;
+    for (int i = 0; i < p->bits; i++) {
+        int b = bit_of(p->addr, i);
+        if (ix->nodes[n].child[b] < 0) {
+            if (ix->n_nodes == ix->cap_nodes) {
+                struct node *nn = realloc(ix->nodes, sizeof(*nn) * ix->cap_nodes * 2);
+                if (nn == NULL) {
+                    return -1;
+                }
+                ix->nodes = nn;
+                ix->cap_nodes *= 2;
+            }
+            struct node *fresh = &ix->nodes[ix->n_nodes];
+            fresh->child[0] = fresh->child[1] = fresh->ranges = -1;
+            ix->nodes[n].child[b] = (int32_t)ix->n_nodes++;
+        }
+        n = ix->nodes[n].child[b];
+    }
+    return n;
 }
 
 size_t hunt_index_size(const struct hunt_index *ix)
@@ -160,8 +209,12 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
         if (ip_prefix_parse(norm + 1, strlen(norm + 1), &p) != 0) {
             return err_set(err, "internal: range did not parse");
         }
-        for (size_t i = 0; i < ix->n_ranges; i++) {
-            if (strcmp(ix->ranges[i].text, norm + 1) == 0) {
+        int32_t node = trie_node(ix, &p);
+        if (node < 0) {
+            return err_set(err, "out of memory");
+        }
+        for (int32_t k = ix->nodes[node].ranges; k >= 0; k = ix->ranges[k].next) {
+            if (strcmp(ix->ranges[k].text, norm + 1) == 0) {
                 return 1;
             }
         }
@@ -183,6 +236,8 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
             free(r->label);
             return err_set(err, "out of memory");
         }
+        r->next = ix->nodes[node].ranges;
+        ix->nodes[node].ranges = (int32_t)ix->n_ranges;
         ix->n_ranges++;
         return 0;
     }
@@ -254,12 +309,19 @@ static void check_address(struct scan *sc, const char *norm, enum hunt_type t, s
     if (sc->ix->n_ranges == 0 || ip_prefix_parse(norm, strlen(norm), &ip) != 0) {
         return;
     }
-    for (size_t i = 0; i < sc->ix->n_ranges; i++) {
-        const struct range *r = &sc->ix->ranges[i];
-        if (ip_prefix_within(&ip, &r->p)) {
+    /* walk the address's bits: every range on the way holds it */
+    const struct hunt_index *ix = sc->ix;
+    int32_t n = ip.family == 4 ? 0 : 1;
+    for (int i = 0; n >= 0; i++) {
+        for (int32_t k = ix->nodes[n].ranges; k >= 0; k = ix->ranges[k].next) {
+            const struct range *r = &ix->ranges[k];
             emit(sc, r->label, r->text, r->p.family == 4 ? HUNT_CIDR4 : HUNT_CIDR6,
                  HUNT_MATCH_IN_RANGE, norm, offset);
         }
+        if (i == ip.bits) {
+            break;
+        }
+        n = ix->nodes[n].child[bit_of(ip.addr, i)];
     }
 }
 

@@ -183,9 +183,31 @@ static void exact_whole_token_matching(void)
     hunt_index_free(NULL);
 }
 
+static void nested_ranges(void)
+{
+    struct err err;
+    struct hunt_index *ix = hunt_index_new();
+    FAIL_IF(ix == NULL);
+    static const char *const ranges[] = {"203.0.113.0/24", "203.0.113.128/25", "0.0.0.0/0",
+                                         "2001:db8::/32", "203.0.113.200"};
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        CHECK(hunt_index_add(ix, ranges[i], strlen(ranges[i]), ranges[i], &err) == 0);
+    }
+    CHECK(hunt_index_add(ix, "203.0.113.7/24", 14, "dup", &err) == 1); /* same network */
+    CHECK(strcmp(scan(ix, "x 203.0.113.200 y"),
+                 "203.0.113.200/exact@2 0.0.0.0/0/in-range@2 203.0.113.0/24/in-range@2 "
+                 "203.0.113.128/25/in-range@2") == 0);
+    CHECK(strcmp(scan(ix, "x 203.0.113.5 y"), "0.0.0.0/0/in-range@2 203.0.113.0/24/in-range@2") ==
+          0);
+    CHECK(strcmp(scan(ix, "2001:db8:ffff::1"), "2001:db8::/32/in-range@0") == 0);
+    CHECK(strcmp(scan(ix, "2001:db9::1"), "") == 0);
+    hunt_index_free(ix);
+}
+
 const struct unit_test hunt_tests[] = {
     {"recognises_every_type", recognises_every_type},
     {"refuses_near_misses", refuses_near_misses},
     {"exact_whole_token_matching", exact_whole_token_matching},
+    {"nested_ranges", nested_ranges},
     {NULL, NULL},
 };
