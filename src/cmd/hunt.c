@@ -12,13 +12,18 @@
 #include <time.h>
 
 static const char usage[] =
-    "usage: certmesh hunt --indicators FILE [LOG...|-]\n"
+    "usage: certmesh hunt --indicators FILE [--warninglist FILE] [--no-warninglists]\n"
+    "                     [LOG...|-]\n"
     "\n"
     "Finds every indicator of FILE (one value per line: IPv4, IPv6, CIDR, domain, URL,\n"
     "MD5/SHA-1/SHA-256/SHA-512, e-mail, Bitcoin, Ethereum, IBAN; '#' starts a comment) in\n"
     "the logs (stdin when none or '-'), matching whole tokens only. Prints one JSON line\n"
     "per hit with indicator, value, type, match (exact, subdomain, in-range), file, line,\n"
-    "offset, field and time; a summary goes to stderr.\n";
+    "offset, field and time; a summary goes to stderr.\n"
+    "Indicators on a warninglist are set aside and reported: the RFC 6890 special-purpose\n"
+    "ranges and well-known public resolvers are built in, --warninglist adds a list of\n"
+    "your own (top sites, shared-hosting domains), --no-warninglists drops the built-in\n"
+    "ones.\n";
 
 struct hctx {
     const char *file;
@@ -46,10 +51,11 @@ static void on_hit(void *ctx, const struct hunt_hit *h)
     c->hits++;
 }
 
-static int load_indicators(struct hunt_index *ix, const char *path)
+static int load_indicators(struct hunt_index *ix, const struct hunt_warninglists *wl,
+                           const char *path)
 {
     struct err err;
-    size_t len, line = 0, bad = 0;
+    size_t len, line = 0, bad = 0, suppressed = 0;
     char *text = cmd_read_file(path, (size_t)1 << 31, &len, &err);
     if (text == NULL) {
         cmd_error("%s", err.msg);
@@ -69,7 +75,15 @@ static int load_indicators(struct hunt_index *ix, const char *path)
             size_t ln = vn < sizeof(label) ? vn : sizeof(label) - 1;
             memcpy(label, p, ln);
             label[ln] = '\0';
-            if (hunt_index_add(ix, p, vn, label, &err) < 0) {
+            enum hunt_type t;
+            char norm[HUNT_VALUE_MAX];
+            const char *caught = NULL;
+            if (hunt_classify(p, vn, &t, norm, &err) == 0 &&
+                (caught = hunt_warninglists_match(wl, t, norm)) != NULL) {
+                fprintf(stderr, "%s: line %zu: %s set aside: on warninglist %s\n", path, line,
+                        label, caught);
+                suppressed++;
+            } else if (hunt_index_add(ix, p, vn, label, &err) < 0) {
                 fprintf(stderr, "%s: line %zu: %s\n", path, line, err.msg);
                 bad++;
             }
@@ -77,8 +91,8 @@ static int load_indicators(struct hunt_index *ix, const char *path)
         p += n + 1;
     }
     free(text);
-    fprintf(stderr, "loaded %zu indicators from %s (%zu lines refused)\n", hunt_index_size(ix),
-            path, bad);
+    fprintf(stderr, "loaded %zu indicators from %s (%zu refused, %zu suppressed)\n",
+            hunt_index_size(ix), path, bad, suppressed);
     return 0;
 }
 
@@ -112,8 +126,12 @@ static int scan_file(struct hunt_index *ix, const char *path, struct hctx *c, si
 
 int cmd_hunt(int argc, char **argv)
 {
-    const char *indicators = NULL;
-    struct cmd_opt opts[] = {{"indicators", &indicators, NULL}, {NULL, NULL, NULL}};
+    const char *indicators = NULL, *wl_file = NULL;
+    bool no_builtin = false;
+    struct cmd_opt opts[] = {{"indicators", &indicators, NULL},
+                             {"warninglist", &wl_file, NULL},
+                             {"no-warninglists", NULL, &no_builtin},
+                             {NULL, NULL, NULL}};
     struct cmd_args a;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
         return 2;
@@ -125,11 +143,32 @@ int cmd_hunt(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
+    struct hunt_warninglists *wl = hunt_warninglists_new(!no_builtin);
     struct hunt_index *ix = hunt_index_new();
-    if (ix == NULL || load_indicators(ix, indicators) != 0) {
-        hunt_index_free(ix);
-        return 1;
+    if (wl == NULL || ix == NULL) {
+        cmd_error("out of memory");
+        goto fail;
     }
+    if (wl_file != NULL) {
+        struct err err;
+        size_t len, skipped;
+        char *text = cmd_read_file(wl_file, (size_t)1 << 30, &len, &err);
+        if (text == NULL || hunt_warninglists_load(wl, wl_file, text, len, &skipped, &err) != 0) {
+            cmd_error("%s", err.msg);
+            free(text);
+            goto fail;
+        }
+        free(text);
+        if (skipped > 0) {
+            fprintf(stderr, "%s: %zu lines are not indicator values and were skipped\n", wl_file,
+                    skipped);
+        }
+    }
+    if (load_indicators(ix, wl, indicators) != 0) {
+        goto fail;
+    }
+    hunt_warninglists_free(wl);
+    wl = NULL;
     struct hctx c = {0};
     buf_init(&c.out, (size_t)1 << 20);
     size_t bytes = 0, records = 0;
@@ -149,4 +188,8 @@ int cmd_hunt(int argc, char **argv)
     buf_fini(&c.out);
     hunt_index_free(ix);
     return rc == 0 ? 0 : 1;
+fail:
+    hunt_warninglists_free(wl);
+    hunt_index_free(ix);
+    return 1;
 }

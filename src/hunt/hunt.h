@@ -40,6 +40,27 @@ int hunt_classify(const char *s, size_t n, enum hunt_type *type, char norm[HUNT_
 
 const char *hunt_type_name(enum hunt_type t);
 
+/* ---- warninglists ------------------------------------------------------------------------- */
+
+/* Lists of values that must not be hunted for because they would flood analysts with
+ * false positives: the built-in special-purpose address ranges of RFC 6890 and
+ * well-known public resolvers, plus any user lists. */
+struct hunt_warninglists;
+
+/* The built-in lists (builtin=false: none), ready for hunt_warninglists_load(). */
+struct hunt_warninglists *hunt_warninglists_new(bool builtin);
+void hunt_warninglists_free(struct hunt_warninglists *w);
+/* Adds a user list named name from text (one value per line, '#' comments): addresses,
+ * ranges, domains, URLs or any other indicator value. Lines that are not indicators are
+ * counted in *skipped. */
+int hunt_warninglists_load(struct hunt_warninglists *w, const char *name, const char *text,
+                           size_t len, size_t *skipped, struct err *err) BASE_WARN_UNUSED;
+/* The name of the list that catches an indicator (in normal form), or NULL. An address is
+ * caught when a listed range holds it, a range when it overlaps a listed range, anything
+ * else when it is listed exactly. */
+const char *hunt_warninglists_match(const struct hunt_warninglists *w, enum hunt_type t,
+                                    const char *norm);
+
 /* ---- the index and the scanner (first, scalar version) ----------------------------------- */
 
 enum hunt_match { HUNT_MATCH_EXACT, HUNT_MATCH_SUBDOMAIN, HUNT_MATCH_IN_RANGE };

@@ -114,7 +114,7 @@ expect_eq "pattern match json" "$(printf '%s' "$out" | jq -r '.result + " " + .o
 printf '%s\n' "1.2.3.4" "evil.example  # a C2 domain" "203.0.113.0/24" "not an indicator" >"$TMP/ind.txt"
 printf '%s\n' "a 1.2.3.4 b 11.2.3.45 c 1.2.3.45" "GET http://x.evil.example/ from 203.0.113.9" \
     "query notevil.example" >"$TMP/log.txt"
-out=$(cm hunt --indicators "$TMP/ind.txt" "$TMP/log.txt" 2>"$TMP/hunt.err")
+out=$(cm hunt --no-warninglists --indicators "$TMP/ind.txt" "$TMP/log.txt" 2>"$TMP/hunt.err")
 expect_eq "hunt exit" "$?" 0
 expect_eq "hunt hits" "$(printf '%s\n' "$out" | jq -r '[.indicator, .value, .match, .line, .offset] | join(" ")')" \
     "$(printf '%s\n' "1.2.3.4 1.2.3.4 exact 1 2" "evil.example x.evil.example subdomain 2 37" \
@@ -123,6 +123,12 @@ expect_contains "hunt refuses bad indicator" "$(cat "$TMP/hunt.err")" "line 4: '
 expect_contains "hunt summary" "$(cat "$TMP/hunt.err")" "records 3, bytes"
 out=$(printf 'x evil.example\n' | cm hunt --indicators "$TMP/ind.txt" 2>/dev/null | jq -r .file)
 expect_eq "hunt stdin" "$out" "(stdin)"
+# warninglists: the documentation range is set aside by default, a user list adds more
+printf 'evil.example\n' >"$TMP/wl.txt"
+out=$(cm hunt --indicators "$TMP/ind.txt" --warninglist "$TMP/wl.txt" "$TMP/log.txt" 2>"$TMP/hunt.err")
+expect_eq "hunt with warninglists" "$(printf '%s\n' "$out" | jq -r .indicator)" "1.2.3.4"
+expect_contains "hunt reports the builtin list" "$(cat "$TMP/hunt.err")" "203.0.113.0/24 set aside: on warninglist rfc6890-documentation"
+expect_contains "hunt reports the user list" "$(cat "$TMP/hunt.err")" "evil.example set aside: on warninglist $TMP/wl.txt"
 
 # serve refuses plain HTTP off loopback
 out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)

@@ -204,10 +204,54 @@ static void nested_ranges(void)
     hunt_index_free(ix);
 }
 
+static const char *caught(const struct hunt_warninglists *w, const char *value)
+{
+    enum hunt_type t;
+    char norm[HUNT_VALUE_MAX];
+    struct err err;
+    if (hunt_classify(value, strlen(value), &t, norm, &err) != 0) {
+        return "invalid";
+    }
+    const char *list = hunt_warninglists_match(w, t, norm);
+    return list ? list : "-";
+}
+
+static void warninglists(void)
+{
+    struct err err;
+    struct hunt_warninglists *w = hunt_warninglists_new(true);
+    FAIL_IF(w == NULL);
+    CHECK(strcmp(caught(w, "10.1.2.3"), "rfc6890-private") == 0);
+    CHECK(strcmp(caught(w, "192.168.0.0/16"), "rfc6890-private") == 0);
+    CHECK(strcmp(caught(w, "127.0.0.1"), "rfc6890-loopback") == 0);
+    CHECK(strcmp(caught(w, "169.254.1.1"), "rfc6890-link-local") == 0);
+    CHECK(strcmp(caught(w, "203.0.113.7"), "rfc6890-documentation") == 0);
+    CHECK(strcmp(caught(w, "2001:db8::5"), "rfc6890-documentation") == 0);
+    CHECK(strcmp(caught(w, "239.1.2.3"), "rfc6890-multicast") == 0);
+    CHECK(strcmp(caught(w, "8.8.8.8"), "public-resolvers") == 0);
+    CHECK(strcmp(caught(w, "0.0.0.0/0"), "rfc6890-this-network") == 0); /* overlaps all */
+    CHECK(strcmp(caught(w, "1.2.3.4"), "-") == 0);
+    CHECK(strcmp(caught(w, "8.8.8.9"), "-") == 0);
+    CHECK(strcmp(caught(w, "evil.example"), "-") == 0);
+    size_t skipped;
+    const char *top = "google.com\n# comment\nhttps://www.google.com/\nnot a value\n";
+    CHECK(hunt_warninglists_load(w, "top-sites", top, strlen(top), &skipped, &err) == 0);
+    CHECK(skipped == 1);
+    CHECK(strcmp(caught(w, "Google.COM."), "top-sites") == 0);
+    CHECK(strcmp(caught(w, "mail.google.com"), "-") == 0);
+    CHECK(strcmp(caught(w, "https://WWW.google.com:443"), "top-sites") == 0);
+    hunt_warninglists_free(w);
+    w = hunt_warninglists_new(false);
+    CHECK(w != NULL && strcmp(caught(w, "10.1.2.3"), "-") == 0);
+    hunt_warninglists_free(w);
+    hunt_warninglists_free(NULL);
+}
+
 const struct unit_test hunt_tests[] = {
     {"recognises_every_type", recognises_every_type},
     {"refuses_near_misses", refuses_near_misses},
     {"exact_whole_token_matching", exact_whole_token_matching},
     {"nested_ranges", nested_ranges},
+    {"warninglists", warninglists},
     {NULL, NULL},
 };
