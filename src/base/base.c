@@ -246,6 +246,45 @@ int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out)
     return 0;
 }
 
+bool str_next_line(const char **pos, const char *end, const char **line, size_t *len)
+{
+    const char *p = *pos;
+    if (p >= end) {
+        return false;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+    *pos = nl ? nl + 1 : end;
+    *line = p;
+    *len = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+    return true;
+}
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+void str_trim(const char **s, size_t *n)
+{
+    while (*n > 0 && blank(**s)) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && blank((*s)[*n - 1])) {
+        (*n)--;
+    }
+}
+
+void str_list_value(const char **s, size_t *n)
+{
+    const char *hash = memchr(*s, '#', *n);
+    if (hash != NULL) {
+        *n = (size_t)(hash - *s);
+    }
+    str_trim(s, n);
+}
+
 bool str_has_prefix(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;

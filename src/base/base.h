@@ -73,6 +73,14 @@ int str_copy(char *dst, size_t dst_size, const char *src);
 /* Parses a whole decimal integer in [min, max]; no sign games, no trailing bytes. */
 int str_to_i64(const char *s, int64_t min, int64_t max, int64_t *out) BASE_WARN_UNUSED;
 bool str_has_prefix(const char *s, const char *prefix);
+/* Line iteration over a buffer: sets *line and *len to the next line without its "\n" or
+ * "\r\n" and advances *pos; false when the buffer is used up. */
+bool str_next_line(const char **pos, const char *end, const char **line, size_t *len);
+/* Trims spaces, tabs and CRs at both ends of (*s, *n). */
+void str_trim(const char **s, size_t *n);
+/* Cuts a '#' comment off a line, then trims it: what list files (indicators, warninglists)
+ * hold. */
+void str_list_value(const char **s, size_t *n);
 /* True if the n bytes at s are valid UTF-8 (no overlongs, no surrogates). */
 bool str_utf8_valid(const char *s, size_t n);
 

@@ -61,34 +61,30 @@ static int load_indicators(struct hunt_index *ix, const struct hunt_warninglists
         cmd_error("%s", err.msg);
         return -1;
     }
-    for (char *p = text; p < text + len;) {
-        char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
+    const char *pos = text, *p;
+    size_t vn;
+    while (str_next_line(&pos, text + len, &p, &vn)) {
         line++;
-        char *hash = memchr(p, '#', n);
-        size_t vn = hash ? (size_t)(hash - p) : n;
-        while (vn > 0 && (p[vn - 1] == ' ' || p[vn - 1] == '\t' || p[vn - 1] == '\r')) {
-            vn--;
+        str_list_value(&p, &vn);
+        if (vn == 0) {
+            continue;
         }
-        if (vn > 0) {
-            char label[HUNT_VALUE_MAX];
-            size_t ln = vn < sizeof(label) ? vn : sizeof(label) - 1;
-            memcpy(label, p, ln);
-            label[ln] = '\0';
-            enum hunt_type t;
-            char norm[HUNT_VALUE_MAX];
-            const char *caught = NULL;
-            if (hunt_classify(p, vn, &t, norm, &err) == 0 &&
-                (caught = hunt_warninglists_match(wl, t, norm)) != NULL) {
-                fprintf(stderr, "%s: line %zu: %s set aside: on warninglist %s\n", path, line,
-                        label, caught);
-                suppressed++;
-            } else if (hunt_index_add(ix, p, vn, label, &err) < 0) {
-                fprintf(stderr, "%s: line %zu: %s\n", path, line, err.msg);
-                bad++;
-            }
+        char label[HUNT_VALUE_MAX];
+        size_t ln = vn < sizeof(label) ? vn : sizeof(label) - 1;
+        memcpy(label, p, ln);
+        label[ln] = '\0';
+        enum hunt_type t;
+        char norm[HUNT_VALUE_MAX];
+        const char *caught = NULL;
+        if (hunt_classify(p, vn, &t, norm, &err) == 0 &&
+            (caught = hunt_warninglists_match(wl, t, norm)) != NULL) {
+            fprintf(stderr, "%s: line %zu: %s set aside: on warninglist %s\n", path, line, label,
+                    caught);
+            suppressed++;
+        } else if (hunt_index_add(ix, p, vn, label, &err) < 0) {
+            fprintf(stderr, "%s: line %zu: %s\n", path, line, err.msg);
+            bad++;
         }
-        p += n + 1;
     }
     free(text);
     fprintf(stderr, "loaded %zu indicators from %s (%zu refused, %zu suppressed)\n",

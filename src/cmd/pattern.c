@@ -36,32 +36,27 @@ static int check(const char *path, bool print)
     size_t line = 0;
     struct buf out;
     buf_init(&out, (size_t)PATTERN_MAX_LEN * 8);
-    for (char *p = text; p < text + len;) {
-        char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t full = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
-        size_t n = full;
+    const char *pos = text, *p;
+    size_t n;
+    while (str_next_line(&pos, text + len, &p, &n)) {
+        const char *v = p;
+        size_t vn = n;
         line++;
-        if (n > 0 && p[n - 1] == '\r') {
-            n--;
+        str_trim(&v, &vn);
+        if (vn == 0) {
+            continue;
         }
-        size_t blank = 0;
-        while (blank < n && (p[blank] == ' ' || p[blank] == '\t')) {
-            blank++;
-        }
-        if (blank < n) {
-            struct pattern *pat = pattern_parse(p, n, &err);
-            if (pat == NULL) {
-                printf("line %zu: %s\n", line, err.msg);
-                bad++;
-            } else if (print) {
-                buf_reset(&out);
-                if (pattern_print(pat, &out) == 0) {
-                    printf("%s\n", out.data);
-                }
+        struct pattern *pat = pattern_parse(p, n, &err);
+        if (pat == NULL) {
+            printf("line %zu: %s\n", line, err.msg);
+            bad++;
+        } else if (print) {
+            buf_reset(&out);
+            if (pattern_print(pat, &out) == 0) {
+                printf("%s\n", out.data);
             }
-            pattern_free(pat);
         }
-        p += full + 1;
+        pattern_free(pat);
     }
     buf_fini(&out);
     free(text);
@@ -109,6 +104,23 @@ static void match_line(struct pattern *p, const char *text, size_t n, const char
     buf_fini(&out);
 }
 
+/* Evaluates one pattern line (blank lines are skipped); 1 if it was invalid. */
+static int match_one(const char *p, size_t n, const struct pattern_observations *obs, bool as_json)
+{
+    struct err err;
+    const char *v = p;
+    size_t vn = n;
+    str_trim(&v, &vn);
+    if (vn == 0) {
+        return 0;
+    }
+    struct pattern *pat = pattern_parse(p, n, &err);
+    int invalid = pat == NULL;
+    match_line(pat, p, n, err.msg, obs, as_json);
+    pattern_free(pat);
+    return invalid;
+}
+
 static int match(const char *one, const char *file, const char *bundle_path, bool as_json)
 {
     struct err err;
@@ -134,20 +146,14 @@ static int match(const char *one, const char *file, const char *bundle_path, boo
         return 1;
     }
     int bad = 0;
-    const char *text = one ? one : ptext;
-    size_t len = one ? strlen(one) : plen;
-    for (const char *p = text; p < text + len;) {
-        const char *nl = one ? NULL : memchr(p, '\n', (size_t)(text + len - p));
-        size_t full = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
-        size_t n = full > 0 && p[full - 1] == '\r' ? full - 1 : full;
-        size_t lead = strspn(p, " \t");
-        if (lead < n) {
-            struct pattern *pat = pattern_parse(p, n, &err);
-            bad += pat == NULL;
-            match_line(pat, p, n, err.msg, &obs, as_json);
-            pattern_free(pat);
+    if (one != NULL) {
+        bad = match_one(one, strlen(one), &obs, as_json); /* --pattern: newlines are spaces */
+    } else {
+        const char *pos = ptext, *p;
+        size_t n;
+        while (str_next_line(&pos, ptext + plen, &p, &n)) {
+            bad += match_one(p, n, &obs, as_json);
         }
-        p += full + 1;
     }
     free(ptext);
     pattern_observations_fini(&obs);

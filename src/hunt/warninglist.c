@@ -141,26 +141,18 @@ int hunt_warninglists_load(struct hunt_warninglists *w, const char *name, const 
     }
     const char *list = w->names[w->n_names++];
     *skipped = 0;
-    for (const char *p = text; p < text + len;) {
-        const char *nl = memchr(p, '\n', (size_t)(text + len - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(text + len - p);
-        const char *hash = memchr(p, '#', n);
-        size_t vn = hash ? (size_t)(hash - p) : n;
-        size_t lead = 0;
-        while (lead < vn && (p[lead] == ' ' || p[lead] == '\t' || p[lead] == '\r')) {
-            lead++;
+    const char *pos = text, *p;
+    size_t n;
+    while (str_next_line(&pos, text + len, &p, &n)) {
+        str_list_value(&p, &n);
+        if (n == 0) {
+            continue;
         }
-        while (vn > lead && (p[vn - 1] == ' ' || p[vn - 1] == '\t' || p[vn - 1] == '\r')) {
-            vn--;
+        int rc = add(w, list, p, n, err);
+        if (rc < 0) {
+            return -1;
         }
-        if (vn > lead) {
-            int rc = add(w, list, p + lead, vn - lead, err);
-            if (rc < 0) {
-                return -1;
-            }
-            *skipped += rc == 1;
-        }
-        p += n + 1;
+        *skipped += rc == 1;
     }
     return 0;
 }

@@ -166,6 +166,25 @@ static void ip_prefixes(void)
     FAIL_IF(ip_prefix_parse("0.0.0.0/0", 9, &b) != 0 || !ip_prefix_within(&a, &a));
 }
 
+static void lines_and_list_values(void)
+{
+    const char *text = "one\r\n  two # note\n\n#only\nlast";
+    const char *pos = text, *end = text + strlen(text), *p;
+    size_t n;
+    static const char *const want[] = {"one", "two", "", "", "last"};
+    int i = 0;
+    while (str_next_line(&pos, end, &p, &n)) {
+        str_list_value(&p, &n);
+        FAIL_IF(i >= 5 || n != strlen(want[i]) || strncmp(p, want[i], n) != 0);
+        i++;
+    }
+    FAIL_IF(i != 5);
+    const char *s = " \t x y \r";
+    n = strlen(s);
+    str_trim(&s, &n);
+    FAIL_IF(n != 3 || strncmp(s, "x y", 3) != 0);
+}
+
 const struct unit_test base_tests[] = {
     {"ts_valid_forms", ts_valid_forms},
     {"ts_invalid_forms", ts_invalid_forms},
@@ -177,5 +196,6 @@ const struct unit_test base_tests[] = {
     {"buffers_are_bounded", buffers_are_bounded},
     {"json_limits", json_limits},
     {"ip_prefixes", ip_prefixes},
+    {"lines_and_list_values", lines_and_list_values},
     {NULL, NULL},
 };
