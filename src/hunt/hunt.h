@@ -75,6 +75,10 @@ void hunt_index_free(struct hunt_index *ix); /* NULL is a no-op */
  * is not an indicator. */
 int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
                    struct err *err);
+/* The same, for a value that must match only exactly: a domain from a STIX pattern is
+ * that domain, not its subdomains (STIX 2.1 section 9.6.1 equality). */
+int hunt_index_add_exact(struct hunt_index *ix, const char *value, size_t n, const char *label,
+                         struct err *err);
 size_t hunt_index_size(const struct hunt_index *ix);
 
 struct hunt_hit {

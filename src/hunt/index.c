@@ -19,6 +19,7 @@ struct entry {
     char *key; /* type letter + normal form; NULL when the slot is free */
     char *label;
     uint64_t hash;
+    bool exact_only; /* no subdomain matches */
 };
 
 struct range {
@@ -196,8 +197,8 @@ static char type_letter(enum hunt_type t)
     }
 }
 
-int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
-                   struct err *err)
+static int add(struct hunt_index *ix, const char *value, size_t n, const char *label,
+               bool exact_only, struct err *err)
 {
     enum hunt_type t;
     char norm[HUNT_VALUE_MAX + 2];
@@ -257,6 +258,7 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
     ix->slots[i].key = strdup(norm);
     ix->slots[i].label = strdup(label);
     ix->slots[i].hash = h;
+    ix->slots[i].exact_only = exact_only;
     if (ix->slots[i].key == NULL || ix->slots[i].label == NULL) {
         free(ix->slots[i].key);
         free(ix->slots[i].label);
@@ -265,6 +267,18 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
     }
     ix->count++;
     return 0;
+}
+
+int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
+                   struct err *err)
+{
+    return add(ix, value, n, label, false, err);
+}
+
+int hunt_index_add_exact(struct hunt_index *ix, const char *value, size_t n, const char *label,
+                         struct err *err)
+{
+    return add(ix, value, n, label, true, err);
 }
 
 /* ---- scanning ---------------------------------------------------------------------------- */
@@ -295,7 +309,7 @@ static bool find(struct scan *sc, char letter, const char *norm, enum hunt_type 
     key[0] = letter;
     memcpy(key + 1, norm, n + 1);
     const struct entry *e = lookup(sc->ix, key, n + 1);
-    if (e == NULL) {
+    if (e == NULL || (m == HUNT_MATCH_SUBDOMAIN && e->exact_only)) {
         return false;
     }
     emit(sc, e->label, e->key + 1, t, m, value, offset);

@@ -237,6 +237,42 @@ static int obs_terms(const struct pattern_obs *o, struct tset *out)
     }
 }
 
+/* Does the presence of the value alone decide this test? Only for a test on the object's
+ * own value or file hash: through a reference (network-traffic:dst_ref.value) the value
+ * could stand in another role in the record. */
+static bool test_exact(const struct pattern_cmp *c)
+{
+    static const char *const own_value[] = {"ipv4-addr", "ipv6-addr", "domain-name", "url",
+                                            "email-addr"};
+    const struct pattern_path *p = &c->path;
+    if (c->negated ||
+        (c->op != PATTERN_OP_EQ && c->op != PATTERN_OP_IN && c->op != PATTERN_OP_ISSUBSET)) {
+        return false;
+    }
+    if (p->n_steps == 1 && strcmp(p->steps[0].key, "value") == 0) {
+        for (size_t i = 0; i < BASE_ARRAY_LEN(own_value); i++) {
+            if (strcmp(p->type, own_value[i]) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+    return p->n_steps == 2 && strcmp(p->type, "file") == 0 &&
+           strcmp(p->steps[0].key, "hashes") == 0 && p->steps[1].kind == PATTERN_STEP_KEY;
+}
+
+static bool cmp_exact(const struct pattern_cmp *c)
+{
+    switch (c->kind) {
+    case PATTERN_CMP_TEST:
+        return test_exact(c);
+    case PATTERN_CMP_OR:
+        return cmp_exact(c->left) && cmp_exact(c->right);
+    default:
+        return false;
+    }
+}
+
 int pattern_anchor_terms(const struct pattern *p, struct pattern_terms *out, struct err *err)
 {
     struct tset s;
@@ -246,6 +282,8 @@ int pattern_anchor_terms(const struct pattern *p, struct pattern_terms *out, str
         return err_set(err, "out of memory");
     }
     out->anchored = s.anchored;
+    const struct pattern_obs *root = pattern_root(p);
+    out->exact = s.anchored && root->kind == PATTERN_OBS_SIMPLE && cmp_exact(root->cmp);
     out->terms = s.t;
     out->n = s.n;
     return 0;

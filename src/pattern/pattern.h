@@ -186,6 +186,10 @@ struct pattern_term {
  * unknown property somewhere that decides a match); then every record must be evaluated. */
 struct pattern_terms {
     bool anchored;
+    /* A hit on any term is by itself a match of the whole pattern: one observation, no
+     * qualifiers, only OR between tests of the term's own object (ipv4-addr:value,
+     * domain-name:value, file:hashes.X, ...). Otherwise the record must be evaluated. */
+    bool exact;
     struct pattern_term *terms;
     int n;
 };

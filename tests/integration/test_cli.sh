@@ -130,6 +130,22 @@ expect_eq "hunt with warninglists" "$(printf '%s\n' "$out" | jq -r .indicator)" 
 expect_contains "hunt reports the builtin list" "$(cat "$TMP/hunt.err")" "203.0.113.0/24 set aside: on warninglist rfc6890-documentation"
 expect_contains "hunt reports the user list" "$(cat "$TMP/hunt.err")" "evil.example set aside: on warninglist $TMP/wl.txt"
 
+# hunt --bundle: active, unrevoked stix indicators decided by one value; STIX domains exact
+cat >"$TMP/ib.json" <<'JSON'
+{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[
+{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000001","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '1.2.3.4' OR domain-name:value = 'evil.example']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000002","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[network-traffic:dst_ref.value = '5.6.7.8' AND network-traffic:dst_port = 443]","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000003","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '9.9.9.10']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","valid_until":"2026-02-01T00:00:00Z"},
+{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-000000000004","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"[ipv4-addr:value = '9.9.9.11']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","revoked":true}
+]}
+JSON
+out=$(printf 'x 1.2.3.4 y c2.evil.example evil.example 5.6.7.8 9.9.9.10 9.9.9.11\n' |
+    cm hunt --bundle "$TMP/ib.json" 2>"$TMP/hunt.err")
+expect_eq "hunt bundle hits" "$(printf '%s\n' "$out" | jq -r '[.indicator, .value, .match] | join(" ")')" \
+    "$(printf '%s\n' "indicator--00000000-0000-4000-8000-000000000001 1.2.3.4 exact" \
+        "indicator--00000000-0000-4000-8000-000000000001 evil.example exact")"
+expect_contains "hunt bundle summary" "$(cat "$TMP/hunt.err")" "2 inactive or revoked, 1 needing record evaluation"
+
 # serve refuses plain HTTP off loopback
 out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)
 expect_eq "plain-http off loopback exit" "$?" 2

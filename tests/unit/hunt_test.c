@@ -201,6 +201,9 @@ static void nested_ranges(void)
           0);
     CHECK(strcmp(scan(ix, "2001:db8:ffff::1"), "2001:db8::/32/in-range@0") == 0);
     CHECK(strcmp(scan(ix, "2001:db9::1"), "") == 0);
+    /* a domain added for exact matching only: no subdomain hits */
+    CHECK(hunt_index_add_exact(ix, "stix.example", 12, "from-stix", &err) == 0);
+    CHECK(strcmp(scan(ix, "a.stix.example stix.example"), "from-stix/exact@15") == 0);
     hunt_index_free(ix);
 }
 

@@ -569,6 +569,8 @@ static const char *anchors(const char *pattern)
     out[0] = '\0';
     if (!t.anchored) {
         str_copy(out, sizeof(out), "none");
+    } else if (t.exact) {
+        o = (size_t)snprintf(out, sizeof(out), "exact ");
     }
     for (int i = 0; t.anchored && i < t.n && o < sizeof(out) - 1; i++) {
         o += (size_t)snprintf(out + o, sizeof(out) - o, "%s%s%s%s:%s", i ? " " : "",
@@ -585,21 +587,23 @@ static void anchor_terms(void)
     static const struct {
         const char *pattern, *want;
     } cases[] = {
-        {"[ipv4-addr:value = '198.51.100.7']", "ipv4:198.51.100.7"},
-        {"[ipv4-addr:value = '198.51.100.7/32']", "ipv4:198.51.100.7"},
-        {"[ipv4-addr:value ISSUBSET '198.51.100.0/24']", "cidr4:198.51.100.0/24"},
-        {"[ipv6-addr:value = '2001:0DB8:0000:0000:0000:0000:0000:0001']", "ipv6:2001:db8::1"},
-        {"[domain-name:value = 'C2.Example.NET.']", "domain:c2.example.net"},
-        {"[url:value = 'https://c2.example.net/gate.php']", "url:https://c2.example.net/gate.php"},
-        {"[email-addr:value = 'Boss@Example.org']", "email:boss@example.org"},
+        {"[ipv4-addr:value = '198.51.100.7']", "exact ipv4:198.51.100.7"},
+        {"[ipv4-addr:value = '198.51.100.7/32']", "exact ipv4:198.51.100.7"},
+        {"[ipv4-addr:value ISSUBSET '198.51.100.0/24']", "exact cidr4:198.51.100.0/24"},
+        {"[ipv6-addr:value = '2001:0DB8:0000:0000:0000:0000:0000:0001']", "exact ipv6:2001:db8::1"},
+        {"[domain-name:value = 'C2.Example.NET.']", "exact domain:c2.example.net"},
+        {"[url:value = 'https://c2.example.net/gate.php']",
+         "exact url:https://c2.example.net/gate.php"},
+        {"[email-addr:value = 'Boss@Example.org']", "exact email:boss@example.org"},
         {"[file:hashes.'SHA-256' = "
          "'AEC070645FE53EE3B3763059376134F058CC337247C978ADD178B6CCDFB0019F']",
-         "hash/SHA-256:aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
+         "exact hash/SHA-256:aec070645fe53ee3b3763059376134f058cc337247c978add178b6ccdfb0019f"},
         {"[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e' OR file:hashes.'SHA-1' = "
          "'da39a3ee5e6b4b0d3255bfef95601890afd80709']",
-         "hash/MD5:d41d8cd98f00b204e9800998ecf8427e hash/SHA-1:"
+         "exact hash/MD5:d41d8cd98f00b204e9800998ecf8427e hash/SHA-1:"
          "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
-        {"[domain-name:value IN ('a.example', 'b.example')]", "domain:a.example domain:b.example"},
+        {"[domain-name:value IN ('a.example', 'b.example')]",
+         "exact domain:a.example domain:b.example"},
         {"[network-traffic:dst_ref.value = '203.0.113.9' AND network-traffic:dst_port = 443]",
          "ipv4:203.0.113.9"},
         {"[network-traffic:dst_ref.value = 'evil.example']", "domain:evil.example"},
