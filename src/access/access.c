@@ -140,14 +140,8 @@ int access_collection_facts(struct store *s, const struct access_subject *who,
     if (!who->authenticated) {
         return 0;
     }
-    int r = store_collection_has(s, c->id, who->org_id, false, err);
-    int w = store_collection_has(s, c->id, who->org_id, true, err);
-    if (r < 0 || w < 0) {
-        return -1;
-    }
-    out->org_in_audience = r == 1;
-    out->org_can_write = w == 1;
-    return 0;
+    return store_collection_grants(s, c->id, who->org_id, &out->org_in_audience,
+                                   &out->org_can_write, err);
 }
 
 /* ---- keys ------------------------------------------------------------------------------ */

@@ -64,7 +64,7 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
  * asking access_decide about each level — so bulk queries follow the same rule. */
 unsigned access_read_mask(const struct access_subject *who, const struct access_collection *coll);
 
-/* Builds the collection facts for who (two grant lookups for an authenticated subject). */
+/* Builds the collection facts for who (one grant lookup for an authenticated subject). */
 int access_collection_facts(struct store *s, const struct access_subject *who,
                             const struct store_collection *c, struct access_collection *out,
                             struct err *err);

@@ -53,7 +53,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "?9,?10)",
     [ST_KEY_GET] = "SELECT id, org_id, role, hash, created, expires, revoked FROM keys WHERE "
                    "id = ?1",
-    [ST_COLL_HAS] = "SELECT 1 FROM grants WHERE coll = ?1 AND org_id = ?2 AND write = ?3",
+    [ST_COLL_HAS] = "SELECT coalesce(max(write = 0), 0), coalesce(max(write = 1), 0) FROM grants "
+                    "WHERE coll = ?1 AND org_id = ?2",
 };
 
 /* Statements prepared from SQL built at run time (queries, and the less frequent fixed
@@ -623,8 +624,8 @@ int store_collection_grant(struct store *s, const char *coll, int64_t org_id, bo
     return rc;
 }
 
-int store_collection_has(struct store *s, const char *coll, int64_t org_id, bool write,
-                         struct err *err)
+int store_collection_grants(struct store *s, const char *coll, int64_t org_id, bool *read,
+                            bool *write, struct err *err)
 {
     sqlite3_stmt *st = stmt(s, ST_COLL_HAS, err);
     if (st == NULL) {
@@ -632,13 +633,11 @@ int store_collection_has(struct store *s, const char *coll, int64_t org_id, bool
     }
     sqlite3_bind_text(st, 1, coll, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, org_id);
-    sqlite3_bind_int(st, 3, write);
     int rc = sqlite3_step(st);
+    *read = rc == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+    *write = rc == SQLITE_ROW && sqlite3_column_int(st, 1) == 1;
     sqlite3_reset(st);
-    if (rc == SQLITE_ROW) {
-        return 1;
-    }
-    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "read grants");
+    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read grants");
 }
 
 int store_collection_members(struct store *s, const char *coll, bool write, struct buf *out,

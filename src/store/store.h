@@ -95,9 +95,10 @@ int store_collection_list(struct store *s, store_collection_fn fn, void *ctx, st
 /* Adds an organisation to the read audience (an explicit-list collection) or the writers. */
 int store_collection_grant(struct store *s, const char *coll, int64_t org_id, bool write,
                            struct err *err) BASE_WARN_UNUSED;
-/* 1 if org is in the audience list (read) or the write grants (write), 0 if not, -1 error. */
-int store_collection_has(struct store *s, const char *coll, int64_t org_id, bool write,
-                         struct err *err);
+/* Whether org is on the collection's audience list (*read) and has a write grant (*write),
+ * in one lookup. 0, or -1 on error. */
+int store_collection_grants(struct store *s, const char *coll, int64_t org_id, bool *read,
+                            bool *write, struct err *err);
 /* Names of the organisations of the audience list or write grants, comma-separated. */
 int store_collection_members(struct store *s, const char *coll, bool write, struct buf *out,
                              struct err *err);

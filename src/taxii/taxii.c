@@ -412,6 +412,40 @@ static int read_row(void *ctx, const struct store_row *row)
     return 0;
 }
 
+static int count_row(void *ctx, const struct store_row *row)
+{
+    (void)row;
+    (*(int *)ctx)++;
+    return 1;
+}
+
+/* Whether the collection holds some version of the object that a reader with this TLP
+ * mask may see: 1 yes; 0 no, with the 404 written; -1 error, with the 500 written. */
+static int object_visible(struct rq *r, const char *coll, unsigned tlp_mask, const char *oid)
+{
+    struct store_query q;
+    struct err err;
+    bool more;
+    int n = 0;
+    memset(&q, 0, sizeof(q));
+    q.coll = coll;
+    q.added_after = -1;
+    q.limit = 1;
+    q.want_all = true;
+    q.ids[0] = oid;
+    q.n_ids = 1;
+    q.tlp_mask = tlp_mask;
+    if (store_query_run(r->s, &q, count_row, &n, &more, &err) != 0) {
+        reply_error(r, 500, "Internal error", err.msg);
+        return -1;
+    }
+    if (n == 0) {
+        reply_error(r, 404, "Object not found", NULL);
+        return 0;
+    }
+    return 1;
+}
+
 static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kind kind)
 {
     struct store_collection c;
@@ -461,24 +495,7 @@ static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kin
         q.n_versions = flt->n_versions;
     }
     if (oid != NULL) {
-        /* 404 when the collection holds no version of the object that the subject may see. */
-        struct store_query any = q;
-        any.added_after = -1;
-        any.want_all = true;
-        any.n_spec_versions = 0;
-        any.limit = 1;
-        struct buf tmp;
-        buf_init(&tmp, 1 << 24);
-        struct read_ctx probe = {&tmp, READ_VERSIONS, 0, 0, 0, 0};
-        bool more;
-        int rc = store_query_run(r->s, &any, read_row, &probe, &more, &err);
-        buf_fini(&tmp);
-        if (rc != 0) {
-            reply_error(r, 500, "Internal error", err.msg);
-            goto out;
-        }
-        if (probe.n == 0) {
-            reply_error(r, 404, "Object not found", NULL);
+        if (object_visible(r, c.id, q.tlp_mask, oid) != 1) {
             goto out;
         }
     }
@@ -790,28 +807,7 @@ static void h_delete(struct rq *r, const char *cid, const char *oid)
         reply_error(r, 401, "Authentication required", "deleting needs an API key");
         return;
     }
-    /* The object must exist and be visible to the subject, else 404. */
-    struct store_query q;
-    memset(&q, 0, sizeof(q));
-    q.coll = c.id;
-    q.added_after = -1;
-    q.limit = 1;
-    q.want_all = true;
-    q.ids[0] = oid;
-    q.n_ids = 1;
-    q.tlp_mask = access_read_mask(&r->who, &f);
-    struct buf tmp;
-    buf_init(&tmp, 1 << 24);
-    struct read_ctx probe = {&tmp, READ_VERSIONS, 0, 0, 0, 0};
-    bool more;
-    int rc = store_query_run(r->s, &q, read_row, &probe, &more, &err);
-    buf_fini(&tmp);
-    if (rc != 0) {
-        reply_error(r, 500, "Internal error", err.msg);
-        return;
-    }
-    if (probe.n == 0) {
-        reply_error(r, 404, "Object not found", NULL);
+    if (object_visible(r, c.id, access_read_mask(&r->who, &f), oid) != 1) {
         return;
     }
     struct access_object ao = {STIX_TLP_UNMARKED, 0, true};
