@@ -71,8 +71,7 @@ static int add_value(struct hunt_index *ix, const struct hunt_warninglists *wl, 
         (*suppressed)++;
         return 0;
     }
-    if ((exact_only ? hunt_index_add_exact(ix, v, n, label, &err)
-                    : hunt_index_add(ix, v, n, label, &err)) < 0) {
+    if (hunt_index_add(ix, v, n, label, exact_only ? HUNT_EXACT_ONLY : 0, -1, &err) < 0) {
         fprintf(stderr, "%s: %s\n", where, err.msg);
         return -1;
     }

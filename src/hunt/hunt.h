@@ -61,29 +61,36 @@ int hunt_warninglists_load(struct hunt_warninglists *w, const char *name, const 
 const char *hunt_warninglists_match(const struct hunt_warninglists *w, enum hunt_type t,
                                     const char *norm);
 
-/* ---- the index and the scanner (first, scalar version) ----------------------------------- */
+/* ---- the index and the scanner ---------------------------------------------------------- */
 
-enum hunt_match { HUNT_MATCH_EXACT, HUNT_MATCH_SUBDOMAIN, HUNT_MATCH_IN_RANGE };
+enum hunt_match { HUNT_MATCH_EXACT, HUNT_MATCH_SUBDOMAIN, HUNT_MATCH_IN_RANGE, HUNT_MATCH_PATTERN };
+
+const char *hunt_match_name(enum hunt_match m);
 
 struct hunt_index;
 
 /* An empty index; NULL on out-of-memory. */
 struct hunt_index *hunt_index_new(void);
 void hunt_index_free(struct hunt_index *ix); /* NULL is a no-op */
+
+/* A domain that must match only exactly: a domain from a STIX pattern is that domain, not
+ * its subdomains (STIX 2.1 section 9.6.1 equality). */
+#define HUNT_EXACT_ONLY 1u
+
 /* Adds one indicator value (any form hunt_classify accepts) with a caller label (its id or
- * the value itself, copied). Returns 0, 1 if it was already there, -1 with err if the value
- * is not an indicator. */
+ * the value itself, copied) and a caller tag handed back in hits (-1 when unused). flags:
+ * HUNT_EXACT_ONLY or 0. Returns 0, 1 if the value was already there (the first label and tag
+ * stay), -1 with err if the value is not an indicator or memory ran out. */
 int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
-                   struct err *err);
-/* The same, for a value that must match only exactly: a domain from a STIX pattern is
- * that domain, not its subdomains (STIX 2.1 section 9.6.1 equality). */
-int hunt_index_add_exact(struct hunt_index *ix, const char *value, size_t n, const char *label,
-                         struct err *err);
+                   unsigned flags, int32_t tag, struct err *err);
 size_t hunt_index_size(const struct hunt_index *ix);
+/* Bytes the index holds on the heap. */
+size_t hunt_index_memory(const struct hunt_index *ix);
 
 struct hunt_hit {
     const char *label;     /* the indicator's label */
     const char *indicator; /* its normal form */
+    int32_t tag;           /* as given to hunt_index_add */
     enum hunt_type type;
     enum hunt_match match;
     const char *value; /* the normal form of what was found in the text */
@@ -95,8 +102,13 @@ typedef void (*hunt_hit_fn)(void *ctx, const struct hunt_hit *hit);
 /* Finds every indicator in n bytes of text: tokens are matched whole (an address never
  * inside a longer number, a domain never inside a longer label), domains also by their
  * parent domains (reported as subdomain), addresses also inside ranges (in-range), URL
- * hosts as domains or addresses. Returns the number of hits. */
+ * hosts as domains or addresses, never as the URL. Hits arrive in text order. Safe to call
+ * from several threads on one index that no longer changes. Returns the number of hits. */
 size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
                  void *ctx);
+/* The same hits by the exact layer alone, every token normalised and looked up: the
+ * reference hunt_scan() is tested against, and far slower. */
+size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
+                       void *ctx);
 
 #endif

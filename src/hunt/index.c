@@ -1,31 +1,53 @@
 /*
- * index.c — the indicator index and a first, scalar scanner. Exact values live in one
- * open-addressing hash table keyed by type and normal form; CIDR ranges in a binary trie
- * per family, so an address finds every range holding it in at most 32 or 128 steps. The scanner
- * cuts text into whole tokens at delimiters, normalises each with the same rules as the indicators
- * (hunt_classify) and looks it up, so that matching is exact: 1.2.3.4 is never found
- * inside 11.2.3.45, nor rosoft.com inside microsoft.com.
+ * index.c — the indicator index and the token scanner.
  *
- * This is the correctness baseline. The line-rate version (block reads, SIMD delimiter
- * search, a cache-resident prefilter, batched lookups, a range trie) replaces the scanner
- * and the range list behind the same interface.
+ * Exact values live in one open-addressing table keyed by a type letter and the normal form
+ * (strings in one arena, slots of 8 bytes: hash and entry number), CIDR ranges in a binary
+ * trie per family, so an address finds every range holding it in at most 32 or 128 steps.
+ *
+ * Scanning has two layers. The exact layer cuts text into whole tokens at delimiters,
+ * normalises each with the rules of hunt_classify() and looks it up: 1.2.3.4 is never
+ * found inside 11.2.3.45, nor rosoft.com inside microsoft.com. It costs a few hundred
+ * nanoseconds a token, far too slow for every token of a day of logs, so a prefilter decides
+ * which tokens deserve it. The prefilter looks only at "runs": maximal stretches of the
+ * bytes a value can be made of (letters, digits, '-', '_', '.', bytes >= 0x80), found 64
+ * bytes at a time as bit masks (AVX2 where the CPU has it, a table otherwise). Any value
+ * the exact layer would find sits in a run whose prefilter key is the indicator's:
+ *   - a dotted run whose last label is not all digits: its last two labels, case folded
+ *     (a domain, its subdomains, a URL's or an e-mail address's host share them);
+ *   - a dotted run of four numbers: its /24, in a 2^24-bit map that ranges also fill;
+ *   - an undotted run of 14 to 128 bytes: the whole run, case folded (hashes, Ethereum,
+ *     Bitcoin, IBAN);
+ *   - IPv6, whose ':' is not a run byte: any stretch of hex digits, ':' and '.' with "::"
+ *     or seven colons, by its first 32 bits.
+ * String keys go into a blocked Bloom filter (two bits in one 64-bit word, 16 bits per
+ * key: one cache line read per run, about 1.5% false passes). A run that passes sends the
+ * whole token around it to the exact layer, once. The unit tests and a fuzz target check
+ * that the two-layer scanner reports exactly what the exact layer alone reports.
  */
 #include "hunt/hunt.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#endif
+
+/* ---- storage --------------------------------------------------------------------------- */
+
 struct entry {
-    char *key; /* type letter + normal form; NULL when the slot is free */
-    char *label;
-    uint64_t hash;
+    uint32_t key;   /* arena offset of type letter + normal form */
+    uint32_t label; /* arena offset of the caller's label */
+    int32_t tag;
     bool exact_only; /* no subdomain matches */
 };
 
 struct range {
     struct ip_prefix p;
-    char *text;
-    char *label;
+    uint32_t text, label; /* arena offsets */
+    int32_t tag;
     int32_t next; /* the next range ending at the same trie node, -1 at the end */
 };
 
@@ -36,39 +58,121 @@ struct node {
     int32_t ranges;
 };
 
+#define V4MAP_BITS 24 /* one bit per /24 */
+#define V6MAP_BITS 16 /* one bit per hash of the first 32 bits */
+
 struct hunt_index {
-    struct entry *slots;
-    size_t cap, count;
+    char *arena;
+    size_t arena_len, arena_cap;
+    uint64_t *slots; /* 0: free; else hash << 32 | (entry number + 1) */
+    size_t cap;
+    struct entry *entries;
+    size_t count, cap_entries;
     struct range *ranges;
     size_t n_ranges, cap_ranges;
     struct node *nodes;
     size_t n_nodes, cap_nodes;
+    /* the prefilter */
+    uint64_t *bloom;
+    size_t bloom_words; /* a power of two */
+    size_t bloom_keys;
+    uint64_t *v4map; /* NULL until an IPv4 value arrives */
+    uint64_t *v6map;
+    bool v6_all; /* a range wider than /32: every IPv6 address goes to the exact layer */
 };
 
-static uint64_t fnv1a(const char *s, size_t n)
+static uint64_t mix(uint64_t h)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
+    h ^= h >> 32;
+    h *= 0xd6e8feb86659fd93ULL;
+    h ^= h >> 32;
+    return h;
 }
+
+/* A hash of n bytes, eight at a time. fold ORs 0x20 into every byte, so that ASCII letters
+ * hash the same in either case (and '_' as DEL: the prefilter only needs both sides to
+ * fold alike). */
+static uint64_t hash_bytes(const char *s, size_t n, bool fold)
+{
+    const uint64_t f = fold ? 0x2020202020202020ULL : 0;
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (uint64_t)n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, s, 8);
+        h = mix(h ^ (w | f)) + 0x2545f4914f6cdd1dULL;
+        s += 8;
+        n -= 8;
+    }
+    if (n > 0) {
+        uint64_t w = 0;
+        memcpy(&w, s, n);
+        h = mix(h ^ (w | (f >> (8 * (8 - n)))));
+    }
+    return mix(h);
+}
+
+static uint32_t arena_add(struct hunt_index *ix, const char *s, size_t n, bool *oom)
+{
+    if (ix->arena_len + n + 1 > UINT32_MAX) {
+        *oom = true;
+        return 0;
+    }
+    if (ix->arena_len + n + 1 > ix->arena_cap) {
+        size_t cap = ix->arena_cap * 2;
+        while (cap < ix->arena_len + n + 1) {
+            cap *= 2;
+        }
+        char *a = realloc(ix->arena, cap);
+        if (a == NULL) {
+            *oom = true;
+            return 0;
+        }
+        ix->arena = a;
+        ix->arena_cap = cap;
+    }
+    uint32_t off = (uint32_t)ix->arena_len;
+    memcpy(ix->arena + off, s, n);
+    ix->arena[off + n] = '\0';
+    ix->arena_len += n + 1;
+    return off;
+}
+
+static int grow_array(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) {
+        return 0;
+    }
+    size_t c = *cap ? *cap * 2 : 64;
+    while (c < need) {
+        c *= 2;
+    }
+    void *q = realloc(*p, c * size);
+    if (q == NULL) {
+        return -1;
+    }
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static void tables_init(void);
 
 struct hunt_index *hunt_index_new(void)
 {
+    tables_init();
     struct hunt_index *ix = calloc(1, sizeof(*ix));
     if (ix == NULL) {
         return NULL;
     }
     ix->cap = 1024;
     ix->slots = calloc(ix->cap, sizeof(*ix->slots));
-    ix->cap_nodes = 64;
-    ix->nodes = malloc(sizeof(*ix->nodes) * ix->cap_nodes);
-    if (ix->slots == NULL || ix->nodes == NULL) {
-        free(ix->slots);
-        free(ix->nodes);
-        free(ix);
+    ix->arena_cap = 4096;
+    ix->arena = malloc(ix->arena_cap);
+    ix->bloom_words = 256;
+    ix->bloom = calloc(ix->bloom_words, sizeof(uint64_t));
+    if (ix->slots == NULL || ix->arena == NULL || ix->bloom == NULL ||
+        grow_array((void **)&ix->nodes, &ix->cap_nodes, 2, sizeof(struct node)) != 0) {
+        hunt_index_free(ix);
         return NULL;
     }
     for (int r = 0; r < 2; r++) {
@@ -83,19 +187,260 @@ void hunt_index_free(struct hunt_index *ix)
     if (ix == NULL) {
         return;
     }
-    for (size_t i = 0; i < ix->cap; i++) {
-        free(ix->slots[i].key);
-        free(ix->slots[i].label);
-    }
-    for (size_t i = 0; i < ix->n_ranges; i++) {
-        free(ix->ranges[i].text);
-        free(ix->ranges[i].label);
-    }
+    free(ix->arena);
     free(ix->slots);
+    free(ix->entries);
     free(ix->ranges);
     free(ix->nodes);
+    free(ix->bloom);
+    free(ix->v4map);
+    free(ix->v6map);
     free(ix);
 }
+
+size_t hunt_index_size(const struct hunt_index *ix)
+{
+    return ix->count + ix->n_ranges;
+}
+
+size_t hunt_index_memory(const struct hunt_index *ix)
+{
+    return ix->arena_cap + ix->cap * sizeof(uint64_t) + ix->cap_entries * sizeof(struct entry) +
+           ix->cap_ranges * sizeof(struct range) + ix->cap_nodes * sizeof(struct node) +
+           ix->bloom_words * 8 + (ix->v4map ? (1u << V4MAP_BITS) / 8 : 0) +
+           (ix->v6map ? (1u << V6MAP_BITS) / 8 : 0);
+}
+
+static const char *key_of(const struct hunt_index *ix, const struct entry *e)
+{
+    return ix->arena + e->key;
+}
+
+static const struct entry *lookup(const struct hunt_index *ix, const char *key, size_t n)
+{
+    uint64_t h = hash_bytes(key, n, false) >> 32;
+    for (size_t i = h & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
+        uint64_t s = ix->slots[i];
+        if (s == 0) {
+            return NULL;
+        }
+        if (s >> 32 == h) {
+            const struct entry *e = &ix->entries[(s & 0xffffffffu) - 1];
+            const char *k = key_of(ix, e);
+            if (memcmp(k, key, n) == 0 && k[n] == '\0') {
+                return e;
+            }
+        }
+    }
+}
+
+static void slot_put(uint64_t *slots, size_t cap, uint64_t s)
+{
+    size_t i = (s >> 32) & (cap - 1);
+    while (slots[i] != 0) {
+        i = (i + 1) & (cap - 1);
+    }
+    slots[i] = s;
+}
+
+static int grow_slots(struct hunt_index *ix)
+{
+    size_t cap = ix->cap * 2;
+    uint64_t *slots = calloc(cap, sizeof(*slots));
+    if (slots == NULL) {
+        return -1;
+    }
+    for (size_t i = 0; i < ix->cap; i++) {
+        if (ix->slots[i] != 0) {
+            slot_put(slots, cap, ix->slots[i]);
+        }
+    }
+    free(ix->slots);
+    ix->slots = slots;
+    ix->cap = cap;
+    return 0;
+}
+
+/* ---- the prefilter --------------------------------------------------------------------- */
+
+static bool bloom_test(const struct hunt_index *ix, uint64_t h)
+{
+    uint64_t w = ix->bloom[h & (ix->bloom_words - 1)];
+    uint64_t m = (1ULL << ((h >> 40) & 63)) | (1ULL << ((h >> 52) & 63));
+    return (w & m) == m;
+}
+
+static void bloom_set(uint64_t *bloom, size_t words, uint64_t h)
+{
+    bloom[h & (words - 1)] |= (1ULL << ((h >> 40) & 63)) | (1ULL << ((h >> 52) & 63));
+}
+
+/* The last two labels of a dotted name without trailing dots: where they start. */
+static const char *last_two_labels(const char *s, size_t *n)
+{
+    size_t e = *n;
+    while (e > 0 && s[e - 1] == '.') {
+        e--;
+    }
+    size_t dots = 0, i = e;
+    while (i > 0) {
+        if (s[i - 1] == '.' && ++dots == 2) {
+            break;
+        }
+        i--;
+    }
+    *n = e - i;
+    return s + i;
+}
+
+static uint64_t domain_key(const char *host, size_t n)
+{
+    const char *k = last_two_labels(host, &n);
+    return hash_bytes(k, n, true);
+}
+
+/* The string prefilter key of an exact entry (type letter + normal form); false for
+ * addresses, which go to the maps instead. */
+static bool string_key(const char *key, uint64_t *h)
+{
+    const char *norm = key + 1;
+    switch (key[0]) {
+    case 'd':
+        *h = domain_key(norm, strlen(norm));
+        return true;
+    case 'e': {
+        const char *at = strrchr(norm, '@');
+        *h = domain_key(at + 1, strlen(at + 1));
+        return true;
+    }
+    case 'u': {
+        const char *host = strstr(norm, "://") + 3;
+        size_t hn = strcspn(host, "/?#");
+        const char *at = memchr(host, '@', hn);
+        if (at != NULL) {
+            hn -= (size_t)(at + 1 - host);
+            host = at + 1;
+        }
+        if (*host == '[') {
+            return false;
+        }
+        const char *colon = memchr(host, ':', hn);
+        hn = colon ? (size_t)(colon - host) : hn;
+        struct ip_prefix ip;
+        if (ip_prefix_parse(host, hn, &ip) == 0) {
+            return false;
+        }
+        *h = domain_key(host, hn);
+        return true;
+    }
+    case '4':
+    case '6':
+        return false;
+    default:
+        *h = hash_bytes(norm, strlen(norm), true);
+        return true;
+    }
+}
+
+static int v4_mark(struct hunt_index *ix, const struct ip_prefix *p)
+{
+    if (ix->v4map == NULL && (ix->v4map = calloc((1u << V4MAP_BITS) / 64, 8)) == NULL) {
+        return -1;
+    }
+    uint32_t a = (uint32_t)p->addr[0] << 24 | (uint32_t)p->addr[1] << 16 |
+                 (uint32_t)p->addr[2] << 8 | p->addr[3];
+    uint32_t first = a >> 8;
+    uint32_t count = p->bits >= 24 ? 1 : 1u << (24 - p->bits);
+    for (uint32_t k = first; k < first + count; k++) {
+        ix->v4map[k / 64] |= 1ULL << (k % 64);
+    }
+    return 0;
+}
+
+static uint32_t v6_slot(const unsigned char *addr)
+{
+    uint32_t a =
+        (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+    return (uint32_t)(mix(a) & ((1u << V6MAP_BITS) - 1));
+}
+
+static int v6_mark(struct hunt_index *ix, const struct ip_prefix *p)
+{
+    if (ix->v6map == NULL && (ix->v6map = calloc((1u << V6MAP_BITS) / 64, 8)) == NULL) {
+        return -1;
+    }
+    if (p->bits < 32) {
+        ix->v6_all = true;
+    } else {
+        uint32_t k = v6_slot(p->addr);
+        ix->v6map[k / 64] |= 1ULL << (k % 64);
+    }
+    return 0;
+}
+
+/* The address a URL entry's host names, if it is one. */
+static bool url_host_address(const char *norm, struct ip_prefix *ip)
+{
+    const char *host = strstr(norm, "://") + 3;
+    size_t hn = strcspn(host, "/?#");
+    const char *at = memchr(host, '@', hn);
+    if (at != NULL) {
+        hn -= (size_t)(at + 1 - host);
+        host = at + 1;
+    }
+    if (*host == '[') {
+        const char *close = memchr(host, ']', hn);
+        return close != NULL && ip_prefix_parse(host + 1, (size_t)(close - host - 1), ip) == 0;
+    }
+    const char *colon = memchr(host, ':', hn);
+    return ip_prefix_parse(host, colon ? (size_t)(colon - host) : hn, ip) == 0;
+}
+
+static int prefilter_add(struct hunt_index *ix, const char *key)
+{
+    uint64_t h;
+    struct ip_prefix ip;
+    if (string_key(key, &h)) {
+        bloom_set(ix->bloom, ix->bloom_words, h);
+        ix->bloom_keys++;
+        return 0;
+    }
+    if (key[0] == 'u') {
+        if (!url_host_address(key + 1, &ip)) {
+            return 0;
+        }
+    } else if (ip_prefix_parse(key + 1, strlen(key + 1), &ip) != 0) {
+        return 0;
+    }
+    return ip.family == 4 ? v4_mark(ix, &ip) : v6_mark(ix, &ip);
+}
+
+/* Keeps the Bloom filter at 16 bits a key or more, rebuilding it from the entries. */
+static int bloom_fit(struct hunt_index *ix)
+{
+    if ((ix->bloom_keys + 1) * 16 <= ix->bloom_words * 64) {
+        return 0;
+    }
+    size_t words = ix->bloom_words * 4;
+    uint64_t *b = calloc(words, sizeof(uint64_t));
+    if (b == NULL) {
+        return -1;
+    }
+    ix->bloom_keys = 0;
+    for (size_t i = 0; i < ix->count; i++) {
+        uint64_t h;
+        if (string_key(key_of(ix, &ix->entries[i]), &h)) {
+            bloom_set(b, words, h);
+            ix->bloom_keys++;
+        }
+    }
+    free(ix->bloom);
+    ix->bloom = b;
+    ix->bloom_words = words;
+    return 0;
+}
+
+/* ---- adding ---------------------------------------------------------------------------- */
 
 static int bit_of(const unsigned char *addr, int i)
 {
@@ -109,13 +454,9 @@ static int32_t trie_node(struct hunt_index *ix, const struct ip_prefix *p)
     for (int i = 0; i < p->bits; i++) {
         int b = bit_of(p->addr, i);
         if (ix->nodes[n].child[b] < 0) {
-            if (ix->n_nodes == ix->cap_nodes) {
-                struct node *nn = realloc(ix->nodes, sizeof(*nn) * ix->cap_nodes * 2);
-                if (nn == NULL) {
-                    return -1;
-                }
-                ix->nodes = nn;
-                ix->cap_nodes *= 2;
+            if (grow_array((void **)&ix->nodes, &ix->cap_nodes, ix->n_nodes + 1,
+                           sizeof(struct node)) != 0) {
+                return -1;
             }
             struct node *fresh = &ix->nodes[ix->n_nodes];
             fresh->child[0] = fresh->child[1] = fresh->ranges = -1;
@@ -124,47 +465,6 @@ static int32_t trie_node(struct hunt_index *ix, const struct ip_prefix *p)
         n = ix->nodes[n].child[b];
     }
     return n;
-}
-
-size_t hunt_index_size(const struct hunt_index *ix)
-{
-    return ix->count + ix->n_ranges;
-}
-
-static const struct entry *lookup(const struct hunt_index *ix, const char *key, size_t n)
-{
-    uint64_t h = fnv1a(key, n);
-    for (size_t i = h & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
-        const struct entry *e = &ix->slots[i];
-        if (e->key == NULL) {
-            return NULL;
-        }
-        if (e->hash == h && strncmp(e->key, key, n) == 0 && e->key[n] == '\0') {
-            return e;
-        }
-    }
-}
-
-static int grow(struct hunt_index *ix)
-{
-    size_t cap = ix->cap * 2;
-    struct entry *slots = calloc(cap, sizeof(*slots));
-    if (slots == NULL) {
-        return -1;
-    }
-    for (size_t i = 0; i < ix->cap; i++) {
-        if (ix->slots[i].key != NULL) {
-            size_t k = ix->slots[i].hash & (cap - 1);
-            while (slots[k].key != NULL) {
-                k = (k + 1) & (cap - 1);
-            }
-            slots[k] = ix->slots[i];
-        }
-    }
-    free(ix->slots);
-    ix->slots = slots;
-    ix->cap = cap;
-    return 0;
 }
 
 /* The key of a normal form: one letter for the family of types that can meet in text. */
@@ -193,95 +493,110 @@ static char type_letter(enum hunt_type t)
     case HUNT_SHA512:
         return 'h'; /* lengths differ, so hashes of different kinds never meet */
     default:
-        return 'r'; /* ranges live in their own list */
+        return 'r'; /* ranges live in the trie */
     }
 }
 
-static int add(struct hunt_index *ix, const char *value, size_t n, const char *label,
-               bool exact_only, struct err *err)
+static enum hunt_type type_of_key(const char *key)
 {
-    enum hunt_type t;
-    char norm[HUNT_VALUE_MAX + 2];
-    if (hunt_classify(value, n, &t, norm + 1, err) != 0) {
-        return -1;
+    size_t n = strlen(key + 1);
+    switch (key[0]) {
+    case '4':
+        return HUNT_IPV4;
+    case '6':
+        return HUNT_IPV6;
+    case 'd':
+        return HUNT_DOMAIN;
+    case 'u':
+        return HUNT_URL;
+    case 'e':
+        return HUNT_EMAIL;
+    case 'b':
+        return HUNT_BTC;
+    case 'x':
+        return HUNT_ETH;
+    case 'i':
+        return HUNT_IBAN;
+    default:
+        return n == 32 ? HUNT_MD5 : n == 40 ? HUNT_SHA1 : n == 64 ? HUNT_SHA256 : HUNT_SHA512;
     }
-    if (t == HUNT_CIDR4 || t == HUNT_CIDR6) {
-        struct ip_prefix p;
-        if (ip_prefix_parse(norm + 1, strlen(norm + 1), &p) != 0) {
-            return err_set(err, "internal: range did not parse");
-        }
-        int32_t node = trie_node(ix, &p);
-        if (node < 0) {
-            return err_set(err, "out of memory");
-        }
-        for (int32_t k = ix->nodes[node].ranges; k >= 0; k = ix->ranges[k].next) {
-            if (strcmp(ix->ranges[k].text, norm + 1) == 0) {
-                return 1;
-            }
-        }
-        if (ix->n_ranges == ix->cap_ranges) {
-            size_t cap = ix->cap_ranges ? ix->cap_ranges * 2 : 16;
-            struct range *r = realloc(ix->ranges, sizeof(*r) * cap);
-            if (r == NULL) {
-                return err_set(err, "out of memory");
-            }
-            ix->ranges = r;
-            ix->cap_ranges = cap;
-        }
-        struct range *r = &ix->ranges[ix->n_ranges];
-        r->p = p;
-        r->text = strdup(norm + 1);
-        r->label = strdup(label);
-        if (r->text == NULL || r->label == NULL) {
-            free(r->text);
-            free(r->label);
-            return err_set(err, "out of memory");
-        }
-        r->next = ix->nodes[node].ranges;
-        ix->nodes[node].ranges = (int32_t)ix->n_ranges;
-        ix->n_ranges++;
-        return 0;
+}
+
+static int add_range(struct hunt_index *ix, const char *norm, const char *label, int32_t tag,
+                     struct err *err)
+{
+    struct ip_prefix p;
+    bool oom = false;
+    if (ip_prefix_parse(norm, strlen(norm), &p) != 0) {
+        return err_set(err, "internal: range did not parse");
     }
-    norm[0] = type_letter(t);
-    size_t kn = strlen(norm);
-    if (lookup(ix, norm, kn) != NULL) {
-        return 1;
-    }
-    if ((ix->count + 1) * 10 > ix->cap * 7 && grow(ix) != 0) {
+    int32_t node = trie_node(ix, &p);
+    if (node < 0) {
         return err_set(err, "out of memory");
     }
-    uint64_t h = fnv1a(norm, kn);
-    size_t i = h & (ix->cap - 1);
-    while (ix->slots[i].key != NULL) {
-        i = (i + 1) & (ix->cap - 1);
+    for (int32_t k = ix->nodes[node].ranges; k >= 0; k = ix->ranges[k].next) {
+        if (ix->ranges[k].p.bits == p.bits) {
+            return 1;
+        }
     }
-    ix->slots[i].key = strdup(norm);
-    ix->slots[i].label = strdup(label);
-    ix->slots[i].hash = h;
-    ix->slots[i].exact_only = exact_only;
-    if (ix->slots[i].key == NULL || ix->slots[i].label == NULL) {
-        free(ix->slots[i].key);
-        free(ix->slots[i].label);
-        ix->slots[i].key = ix->slots[i].label = NULL;
+    if (grow_array((void **)&ix->ranges, &ix->cap_ranges, ix->n_ranges + 1, sizeof(struct range)) !=
+        0) {
         return err_set(err, "out of memory");
     }
-    ix->count++;
+    struct range *r = &ix->ranges[ix->n_ranges];
+    r->p = p;
+    r->tag = tag;
+    r->text = arena_add(ix, norm, strlen(norm), &oom);
+    r->label = strcmp(label, norm) == 0 ? r->text : arena_add(ix, label, strlen(label), &oom);
+    if (oom || (p.family == 4 ? v4_mark(ix, &p) : v6_mark(ix, &p)) != 0) {
+        return err_set(err, "out of memory");
+    }
+    r->next = ix->nodes[node].ranges;
+    ix->nodes[node].ranges = (int32_t)ix->n_ranges;
+    ix->n_ranges++;
     return 0;
 }
 
 int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
-                   struct err *err)
+                   unsigned flags, int32_t tag, struct err *err)
 {
-    return add(ix, value, n, label, false, err);
+    enum hunt_type t;
+    char key[HUNT_VALUE_MAX + 2];
+    bool oom = false;
+    if (hunt_classify(value, n, &t, key + 1, err) != 0) {
+        return -1;
+    }
+    if (t == HUNT_CIDR4 || t == HUNT_CIDR6) {
+        return add_range(ix, key + 1, label, tag, err);
+    }
+    key[0] = type_letter(t);
+    size_t kn = strlen(key);
+    if (lookup(ix, key, kn) != NULL) {
+        return 1;
+    }
+    if ((ix->count + 1) * 10 > ix->cap * 7 && grow_slots(ix) != 0) {
+        return err_set(err, "out of memory");
+    }
+    if (grow_array((void **)&ix->entries, &ix->cap_entries, ix->count + 1, sizeof(struct entry)) !=
+            0 ||
+        bloom_fit(ix) != 0) {
+        return err_set(err, "out of memory");
+    }
+    struct entry *e = &ix->entries[ix->count];
+    e->key = arena_add(ix, key, kn, &oom);
+    e->label = strcmp(label, key + 1) == 0 ? e->key + 1 : arena_add(ix, label, strlen(label), &oom);
+    e->tag = tag;
+    e->exact_only = (flags & HUNT_EXACT_ONLY) != 0;
+    if (oom || prefilter_add(ix, key) != 0) {
+        return err_set(err, "out of memory");
+    }
+    uint64_t h = hash_bytes(key, kn, false) >> 32;
+    slot_put(ix->slots, ix->cap, h << 32 | (uint64_t)(ix->count + 1));
+    ix->count++;
+    return 0;
 }
 
-int hunt_index_add_exact(struct hunt_index *ix, const char *value, size_t n, const char *label,
-                         struct err *err)
-{
-    return add(ix, value, n, label, true, err);
-}
-
-/* ---- scanning ---------------------------------------------------------------------------- */
+/* ---- the exact layer ------------------------------------------------------------------- */
 
 struct scan {
     const struct hunt_index *ix;
@@ -290,16 +605,16 @@ struct scan {
     size_t hits;
 };
 
-static void emit(struct scan *sc, const char *label, const char *indicator, enum hunt_type t,
-                 enum hunt_match m, const char *value, size_t offset)
+static void emit(struct scan *sc, const char *label, const char *indicator, int32_t tag,
+                 enum hunt_type t, enum hunt_match m, const char *value, size_t offset)
 {
-    struct hunt_hit h = {label, indicator, t, m, value, offset};
+    struct hunt_hit h = {label, indicator, tag, t, m, value, offset};
     sc->fn(sc->ctx, &h);
     sc->hits++;
 }
 
-static bool find(struct scan *sc, char letter, const char *norm, enum hunt_type t,
-                 enum hunt_match m, const char *value, size_t offset)
+static bool find(struct scan *sc, char letter, const char *norm, enum hunt_match m,
+                 const char *value, size_t offset)
 {
     char key[HUNT_VALUE_MAX + 2];
     size_t n = strlen(norm);
@@ -312,13 +627,14 @@ static bool find(struct scan *sc, char letter, const char *norm, enum hunt_type 
     if (e == NULL || (m == HUNT_MATCH_SUBDOMAIN && e->exact_only)) {
         return false;
     }
-    emit(sc, e->label, e->key + 1, t, m, value, offset);
+    const char *k = key_of(sc->ix, e);
+    emit(sc, sc->ix->arena + e->label, k + 1, e->tag, type_of_key(k), m, value, offset);
     return true;
 }
 
 static void check_address(struct scan *sc, const char *norm, enum hunt_type t, size_t offset)
 {
-    find(sc, t == HUNT_IPV4 ? '4' : '6', norm, t, HUNT_MATCH_EXACT, norm, offset);
+    find(sc, t == HUNT_IPV4 ? '4' : '6', norm, HUNT_MATCH_EXACT, norm, offset);
     struct ip_prefix ip;
     if (sc->ix->n_ranges == 0 || ip_prefix_parse(norm, strlen(norm), &ip) != 0) {
         return;
@@ -329,8 +645,8 @@ static void check_address(struct scan *sc, const char *norm, enum hunt_type t, s
     for (int i = 0; n >= 0; i++) {
         for (int32_t k = ix->nodes[n].ranges; k >= 0; k = ix->ranges[k].next) {
             const struct range *r = &ix->ranges[k];
-            emit(sc, r->label, r->text, r->p.family == 4 ? HUNT_CIDR4 : HUNT_CIDR6,
-                 HUNT_MATCH_IN_RANGE, norm, offset);
+            emit(sc, ix->arena + r->label, ix->arena + r->text, r->tag,
+                 r->p.family == 4 ? HUNT_CIDR4 : HUNT_CIDR6, HUNT_MATCH_IN_RANGE, norm, offset);
         }
         if (i == ip.bits) {
             break;
@@ -342,10 +658,10 @@ static void check_address(struct scan *sc, const char *norm, enum hunt_type t, s
 /* A domain matches its own indicator, and every parent domain's as a subdomain. */
 static void check_domain(struct scan *sc, const char *norm, size_t offset)
 {
-    find(sc, 'd', norm, HUNT_DOMAIN, HUNT_MATCH_EXACT, norm, offset);
+    find(sc, 'd', norm, HUNT_MATCH_EXACT, norm, offset);
     for (const char *p = strchr(norm, '.'); p != NULL && strchr(p + 1, '.') != NULL;
          p = strchr(p + 1, '.')) {
-        find(sc, 'd', p + 1, HUNT_DOMAIN, HUNT_MATCH_SUBDOMAIN, norm, offset);
+        find(sc, 'd', p + 1, HUNT_MATCH_SUBDOMAIN, norm, offset);
     }
 }
 
@@ -369,7 +685,7 @@ static void check_host(struct scan *sc, const char *s, size_t n, size_t offset)
     }
 }
 
-static void check_token(struct scan *sc, const char *s, size_t n, size_t offset)
+static void check_value(struct scan *sc, const char *s, size_t n, size_t offset)
 {
     enum hunt_type t;
     char norm[HUNT_VALUE_MAX];
@@ -410,7 +726,7 @@ static void check_token(struct scan *sc, const char *s, size_t n, size_t offset)
         check_domain(sc, norm, offset);
         break;
     case HUNT_URL: {
-        find(sc, 'u', norm, HUNT_URL, HUNT_MATCH_EXACT, norm, offset);
+        find(sc, 'u', norm, HUNT_MATCH_EXACT, norm, offset);
         const char *host = strstr(norm, "://") + 3;
         const char *end = host + strcspn(host, "/?#");
         const char *at = memchr(host, '@', (size_t)(end - host));
@@ -421,27 +737,29 @@ static void check_token(struct scan *sc, const char *s, size_t n, size_t offset)
         break;
     }
     case HUNT_EMAIL:
-        find(sc, 'e', norm, HUNT_EMAIL, HUNT_MATCH_EXACT, norm, offset);
+        find(sc, 'e', norm, HUNT_MATCH_EXACT, norm, offset);
         check_domain(sc, strchr(norm, '@') + 1, offset);
         break;
-    case HUNT_MD5:
-    case HUNT_SHA1:
-    case HUNT_SHA256:
-    case HUNT_SHA512:
-        find(sc, 'h', norm, t, HUNT_MATCH_EXACT, norm, offset);
-        break;
     default:
-        find(sc, type_letter(t), norm, t, HUNT_MATCH_EXACT, norm, offset);
+        find(sc, type_letter(t), norm, HUNT_MATCH_EXACT, norm, offset);
         break;
     }
 }
 
 /* Bytes that end a token: white space, quotes, brackets and the separators of log formats. */
-static bool delimiter(unsigned char c)
+static bool delim[256];
+
+/* Bytes a value can be made of: letters, digits, '-', '_', '.' and UTF-8. */
+static bool run_byte[256];
+
+/* Fills the byte tables; called by hunt_index_new(), before any scan can start. */
+static void tables_init(void)
 {
-    return c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '(' || c == ')' ||
-           c == '{' || c == '}' || c == '|' || c == ',' || c == ';' || c == '\\' || c == '`' ||
-           c == 0x7f;
+    for (int c = 0; c < 256; c++) {
+        delim[c] = c <= ' ' || c == 0x7f || (c < 0x80 && strchr("\"'<>(){}|,;\\`", c) != NULL);
+        run_byte[c] = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+                      (c >= 'a' && c <= 'z') || c == '-' || c == '_' || c == '.';
+    }
 }
 
 /* Punctuation that surrounds a token in prose and logs but is not part of it. */
@@ -450,37 +768,285 @@ static bool trailing_punct(char c)
     return c == '.' || c == ':' || c == '!' || c == '?' || c == ']' || c == '=';
 }
 
-size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn, void *ctx)
+/* One whole token [s, e) of text through the exact layer. */
+static void check_token(struct scan *sc, const char *text, size_t s, size_t e)
+{
+    /* leading '=' and ':' are separators, unless "::" begins an IPv6 address */
+    while (s < e && (text[s] == '=' || (text[s] == ':' && !(s + 1 < e && text[s + 1] == ':')))) {
+        s++;
+    }
+    while (e > s && trailing_punct(text[e - 1])) {
+        e--;
+    }
+    if (e <= s) {
+        return;
+    }
+    /* key=value pairs: the value, unless the token is a URL whose query has '=' */
+    const char *eq = memchr(text + s, '=', e - s);
+    if (eq != NULL && memmem(text + s, e - s, "://", 3) == NULL) {
+        check_value(sc, text + s, (size_t)(eq - (text + s)), s);
+        size_t v = (size_t)(eq - text) + 1;
+        check_value(sc, text + v, e - v, v);
+        return;
+    }
+    check_value(sc, text + s, e - s, s);
+}
+
+size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
+                       void *ctx)
 {
     struct scan sc = {ix, fn, ctx, 0};
     size_t i = 0;
     while (i < n) {
-        while (i < n && delimiter((unsigned char)text[i])) {
+        while (i < n && delim[(unsigned char)text[i]]) {
             i++;
         }
         size_t start = i;
-        while (i < n && !delimiter((unsigned char)text[i])) {
+        while (i < n && !delim[(unsigned char)text[i]]) {
             i++;
         }
-        size_t s = start, e = i;
-        while (s < e && (text[s] == '=' || text[s] == ':')) {
-            s++;
+        if (i > start) {
+            check_token(&sc, text, start, i);
         }
-        while (e > s && trailing_punct(text[e - 1])) {
-            e--;
-        }
-        if (e <= s) {
-            continue;
-        }
-        /* key=value pairs: the value, unless the token is a URL whose query has '=' */
-        const char *eq = memchr(text + s, '=', e - s);
-        if (eq != NULL && memmem(text + s, e - s, "://", 3) == NULL) {
-            check_token(&sc, text + s, (size_t)(eq - (text + s)), s);
-            size_t v = (size_t)(eq - text) + 1;
-            check_token(&sc, text + v, e - v, v);
-            continue;
-        }
-        check_token(&sc, text + s, e - s, s);
     }
     return sc.hits;
+}
+
+/* ---- the prefilter layer --------------------------------------------------------------- */
+
+static void masks_scalar(const unsigned char *p, uint64_t *runs, uint64_t *colons)
+{
+    uint64_t r = 0, c = 0;
+    for (int i = 0; i < 64; i++) {
+        r |= (uint64_t)run_byte[p[i]] << i;
+        c |= (uint64_t)(p[i] == ':') << i;
+    }
+    *runs = r;
+    *colons = c;
+}
+
+#ifdef HAVE_AVX2_PATH
+__attribute__((target("avx2"))) static uint32_t runs32(__m256i v, uint32_t *colons)
+{
+    const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+    const __m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
+                                            _mm256_cmpgt_epi8(_mm256_set1_epi8('z' + 1), lower));
+    /* '-' '.' '/' and the digits are 0x2d..0x39: the range without '/' */
+    const __m256i dash_digit =
+        _mm256_andnot_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('/')),
+                            _mm256_and_si256(_mm256_cmpgt_epi8(v, _mm256_set1_epi8('-' - 1)),
+                                             _mm256_cmpgt_epi8(_mm256_set1_epi8('9' + 1), v)));
+    const __m256i under = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'));
+    const __m256i any = _mm256_or_si256(_mm256_or_si256(letter, dash_digit), under);
+    *colons = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
+    /* bytes >= 0x80 have their sign bit set: movemask of v itself */
+    return (uint32_t)_mm256_movemask_epi8(any) | (uint32_t)_mm256_movemask_epi8(v);
+}
+
+__attribute__((target("avx2"))) static void masks_avx2(const unsigned char *p, uint64_t *runs,
+                                                       uint64_t *colons)
+{
+    uint32_t c0, c1;
+    uint32_t r0 = runs32(_mm256_loadu_si256((const __m256i *)(const void *)p), &c0);
+    uint32_t r1 = runs32(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)), &c1);
+    *runs = (uint64_t)r1 << 32 | r0;
+    *colons = (uint64_t)c1 << 32 | c0;
+}
+#endif
+
+typedef void (*masks_fn)(const unsigned char *p, uint64_t *runs, uint64_t *colons);
+
+static masks_fn masks_pick(void)
+{
+#ifdef HAVE_AVX2_PATH
+    if (__builtin_cpu_supports("avx2") && getenv("CERTMESH_NO_SIMD") == NULL) {
+        return masks_avx2;
+    }
+#endif
+    return masks_scalar;
+}
+
+struct fast {
+    struct scan sc;
+    const char *text;
+    size_t n;
+    size_t done_end; /* tokens ending here or before have been through the exact layer */
+    size_t v6_end;   /* IPv6 candidates up to here have been looked at */
+};
+
+/* The whole token holding byte pos through the exact layer, once. */
+static void to_exact(struct fast *f, size_t pos)
+{
+    if (pos < f->done_end) {
+        return;
+    }
+    size_t s = pos, e = pos;
+    while (s > 0 && !delim[(unsigned char)f->text[s - 1]]) {
+        s--;
+    }
+    while (e < f->n && !delim[(unsigned char)f->text[e]]) {
+        e++;
+    }
+    check_token(&f->sc, f->text, s, e);
+    f->done_end = e > pos ? e : pos + 1;
+}
+
+static bool v4_parse(const char *s, size_t n, uint32_t *out)
+{
+    uint32_t a = 0, part = 0;
+    int parts = 0, digits = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (digits == 0 || part > 255) {
+                return false;
+            }
+            a = a << 8 | part;
+            parts++;
+            part = 0;
+            digits = 0;
+        } else if (s[i] >= '0' && s[i] <= '9' && ++digits <= 3) {
+            part = part * 10 + (uint32_t)(s[i] - '0');
+        } else {
+            return false;
+        }
+    }
+    *out = a;
+    return parts == 4;
+}
+
+static void handle_run(struct fast *f, size_t s, size_t e)
+{
+    const struct hunt_index *ix = f->sc.ix;
+    const char *r = f->text + s;
+    size_t len = e - s;
+    while (len > 0 && r[len - 1] == '.') {
+        len--;
+    }
+    if (len < 3) {
+        return;
+    }
+    const char *dot = memrchr(r, '.', len);
+    if (dot == NULL) {
+        if (len >= 14 && len <= 128 && bloom_test(ix, hash_bytes(r, len, true))) {
+            to_exact(f, s);
+        }
+        return;
+    }
+    const char *last = dot + 1, *stop = r + len;
+    while (last < stop && *last >= '0' && *last <= '9') {
+        last++;
+    }
+    if (last == stop) {
+        /* the top label is a number: an IPv4 address or nothing */
+        uint32_t a;
+        if (ix->v4map != NULL && len <= 15 && v4_parse(r, len, &a) &&
+            (ix->v4map[(a >> 8) / 64] >> ((a >> 8) % 64) & 1)) {
+            to_exact(f, s);
+        }
+        return;
+    }
+    if (bloom_test(ix, domain_key(r, len))) {
+        to_exact(f, s);
+    }
+}
+
+static bool v6_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f') || c == ':' ||
+           c == '.';
+}
+
+static bool v6_probe(const struct hunt_index *ix, const char *s, size_t n)
+{
+    struct ip_prefix ip;
+    if (ip_prefix_parse(s, n, &ip) != 0 || ip.family != 6) {
+        return false;
+    }
+    uint32_t k = v6_slot(ip.addr);
+    return ix->v6_all || (ix->v6map[k / 64] >> (k % 64) & 1);
+}
+
+/* A colon at pos: the stretch of IPv6 bytes around it may be an address. */
+static void handle_colon(struct fast *f, size_t pos)
+{
+    if (pos < f->v6_end) {
+        return;
+    }
+    size_t s = pos, e = pos;
+    while (s > 0 && v6_byte((unsigned char)f->text[s - 1])) {
+        s--;
+    }
+    while (e < f->n && v6_byte((unsigned char)f->text[e])) {
+        e++;
+    }
+    f->v6_end = e;
+    const char *t = f->text + s;
+    size_t n = e - s, colons = 0;
+    bool dbl = false;
+    for (size_t i = 0; i < n; i++) {
+        colons += t[i] == ':';
+        dbl = dbl || (t[i] == ':' && i + 1 < n && t[i + 1] == ':');
+    }
+    if (n > 45 + 2 || !(dbl || colons >= 6)) {
+        return;
+    }
+    /* as the exact layer will see it: perhaps without leading colons or trailing ':' '.' */
+    size_t ls = 0, te = n;
+    while (ls < n && t[ls] == ':' && !(ls + 1 < n && t[ls + 1] == ':')) {
+        ls++;
+    }
+    while (te > ls && (t[te - 1] == ':' || t[te - 1] == '.')) {
+        te--;
+    }
+    if (v6_probe(f->sc.ix, t, n) || v6_probe(f->sc.ix, t + ls, n - ls) ||
+        v6_probe(f->sc.ix, t, te) || v6_probe(f->sc.ix, t + ls, te - ls)) {
+        to_exact(f, pos);
+    }
+}
+
+size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn, void *ctx)
+{
+    static masks_fn masks;
+    if (masks == NULL) {
+        masks = masks_pick(); /* idempotent: a race only picks the same function twice */
+    }
+    struct fast f = {{ix, fn, ctx, 0}, text, n, 0, 0};
+    const unsigned char *t = (const unsigned char *)text;
+    const bool v6 = ix->v6map != NULL;
+    uint64_t in_run = 0;
+    size_t run_start = 0;
+    for (size_t b = 0; b < n; b += 64) {
+        uint64_t runs, colons;
+        if (n - b >= 64) {
+            masks(t + b, &runs, &colons);
+        } else {
+            unsigned char tail[64] = {0};
+            memcpy(tail, t + b, n - b);
+            masks(tail, &runs, &colons);
+            uint64_t valid = (1ULL << (n - b)) - 1;
+            runs &= valid;
+            colons &= valid;
+        }
+        uint64_t prev = runs << 1 | in_run;
+        uint64_t starts = runs & ~prev, ends = ~runs & prev;
+        uint64_t ev = starts | ends | (v6 ? colons : 0);
+        while (ev != 0) {
+            int i = __builtin_ctzll(ev);
+            uint64_t bit = 1ULL << i;
+            if (ends & bit) {
+                handle_run(&f, run_start, b + (size_t)i);
+            }
+            if (starts & bit) {
+                run_start = b + (size_t)i;
+            } else if (colons & bit & (v6 ? ~0ULL : 0)) {
+                handle_colon(&f, b + (size_t)i);
+            }
+            ev &= ev - 1;
+        }
+        in_run = runs >> 63;
+    }
+    if (in_run) {
+        handle_run(&f, run_start, n);
+    }
+    return f.sc.hits;
 }

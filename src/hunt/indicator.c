@@ -10,6 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *hunt_match_name(enum hunt_match m)
+{
+    static const char *const names[] = {"exact", "subdomain", "in-range", "pattern"};
+    return names[m];
+}
+
 const char *hunt_type_name(enum hunt_type t)
 {
     static const char *const names[] = {"ipv4",  "ipv6",    "cidr4",    "cidr6",  "domain",

@@ -107,7 +107,7 @@ static void refuses_near_misses(void)
 }
 
 struct collected {
-    char text[2048];
+    char text[65536];
     size_t len;
 };
 
@@ -119,13 +119,125 @@ static void collect(void *ctx, const struct hunt_hit *h)
                                c->len ? " " : "", h->label, kinds[h->match], h->offset);
 }
 
+/* The hits of the two-layer scanner, checked against the exact layer alone. */
+static const char *scan_n(const struct hunt_index *ix, const char *text, size_t n)
+{
+    static struct collected c, ref;
+    c.len = ref.len = 0;
+    c.text[0] = ref.text[0] = '\0';
+    hunt_scan(ix, text, n, collect, &c);
+    hunt_scan_exact(ix, text, n, collect, &ref);
+    if (strcmp(c.text, ref.text) != 0) {
+        fprintf(stderr, "    %.*s\n    prefiltered: %s\n    exact layer: %s\n", (int)n, text,
+                c.text, ref.text);
+        CHECK(false);
+    }
+    return c.text;
+}
+
 static const char *scan(const struct hunt_index *ix, const char *line)
 {
-    static struct collected c;
-    c.len = 0;
-    c.text[0] = '\0';
-    hunt_scan(ix, line, strlen(line), collect, &c);
-    return c.text;
+    return scan_n(ix, line, strlen(line));
+}
+
+/* Random text made of indicators, near misses and the punctuation around them: the
+ * prefilter must never lose a hit the exact layer finds (fixed seed, so reproducible). */
+static void prefilter_loses_nothing(void)
+{
+    struct err err;
+    struct hunt_index *ix = hunt_index_new();
+    FAIL_IF(ix == NULL);
+    static const char *const indicators[] = {"1.2.3.4",
+                                             "evil.example",
+                                             "203.0.113.0/24",
+                                             "https://bad.example/gate.php",
+                                             "2001:db8::1",
+                                             "2001:db8::/48",
+                                             "10.9.0.0/16",
+                                             "d41d8cd98f00b204e9800998ecf8427e",
+                                             "finance@corp.example",
+                                             "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                                             "http://198.51.100.9/x",
+                                             "0x52908400098527886E0F7030069857D2E4169EED",
+                                             "GB82WEST12345698765432",
+                                             "sub.a-b.example"};
+    for (size_t i = 0; i < sizeof(indicators) / sizeof(indicators[0]); i++) {
+        CHECK(hunt_index_add(ix, indicators[i], strlen(indicators[i]), indicators[i], 0, -1,
+                             &err) == 0);
+    }
+    static const char *const parts[] = {"1.2.3.4",
+                                        "11.2.3.45",
+                                        "1.2.3.",
+                                        "4",
+                                        "EVIL.example",
+                                        "c2.evil.example.",
+                                        "evil",
+                                        ".example",
+                                        "notevil.example",
+                                        "https://",
+                                        "http://",
+                                        "bad.example",
+                                        "/gate.php",
+                                        ":443",
+                                        "[",
+                                        "]",
+                                        "2001:db8::1",
+                                        "2001:DB8:0:0:0:0:0:1",
+                                        "::",
+                                        "2001:db8:0:1::9",
+                                        ":",
+                                        "=",
+                                        "/",
+                                        ".",
+                                        "@",
+                                        "finance",
+                                        "corp.example",
+                                        "D41D8CD98F00B204E9800998ECF8427E",
+                                        "0",
+                                        "x",
+                                        "-",
+                                        "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
+                                        "203.0.113.255",
+                                        "10.9.8.7",
+                                        "198.51.100.9",
+                                        "0x52908400098527886E0F7030069857D2E4169EED",
+                                        "GB82WEST12345698765432",
+                                        "a-b.example",
+                                        "sub.",
+                                        "12:34:56",
+                                        "\"",
+                                        " ",
+                                        " ",
+                                        "\t",
+                                        "\n",
+                                        ",",
+                                        "?q=1",
+                                        "_",
+                                        "%41",
+                                        "\xc3\xa9"};
+    const size_t n_parts = sizeof(parts) / sizeof(parts[0]);
+    uint64_t seed = 0x5eed;
+    char text[4096];
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0;
+        int pieces = 1 + (int)(seed % 40);
+        for (int k = 0; k < pieces; k++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            const char *p = parts[(seed >> 33) % n_parts];
+            size_t pn = strlen(p);
+            if (len + pn >= sizeof(text)) {
+                break;
+            }
+            memcpy(text + len, p, pn);
+            len += pn;
+        }
+        /* not NUL-terminated on purpose: the scanners take a length */
+        scan_n(ix, text, len);
+        if (unit_failed_now()) {
+            break;
+        }
+    }
+    hunt_index_free(ix);
 }
 
 static void exact_whole_token_matching(void)
@@ -143,10 +255,11 @@ static void exact_whole_token_matching(void)
                                              "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa",
                                              "GB82 WEST 1234 5698 7654 32"};
     for (size_t i = 0; i < sizeof(indicators) / sizeof(indicators[0]); i++) {
-        CHECK(hunt_index_add(ix, indicators[i], strlen(indicators[i]), indicators[i], &err) == 0);
+        CHECK(hunt_index_add(ix, indicators[i], strlen(indicators[i]), indicators[i], 0, -1,
+                             &err) == 0);
     }
-    CHECK(hunt_index_add(ix, "1.2.3.4", 7, "again", &err) == 1);
-    CHECK(hunt_index_add(ix, "nonsense", 8, "x", &err) == -1);
+    CHECK(hunt_index_add(ix, "1.2.3.4", 7, "again", 0, -1, &err) == 1);
+    CHECK(hunt_index_add(ix, "nonsense", 8, "x", 0, -1, &err) == -1);
     CHECK(hunt_index_size(ix) == 9);
     static const struct {
         const char *line, *want;
@@ -191,9 +304,9 @@ static void nested_ranges(void)
     static const char *const ranges[] = {"203.0.113.0/24", "203.0.113.128/25", "0.0.0.0/0",
                                          "2001:db8::/32", "203.0.113.200"};
     for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
-        CHECK(hunt_index_add(ix, ranges[i], strlen(ranges[i]), ranges[i], &err) == 0);
+        CHECK(hunt_index_add(ix, ranges[i], strlen(ranges[i]), ranges[i], 0, -1, &err) == 0);
     }
-    CHECK(hunt_index_add(ix, "203.0.113.7/24", 14, "dup", &err) == 1); /* same network */
+    CHECK(hunt_index_add(ix, "203.0.113.7/24", 14, "dup", 0, -1, &err) == 1); /* same network */
     CHECK(strcmp(scan(ix, "x 203.0.113.200 y"),
                  "203.0.113.200/exact@2 0.0.0.0/0/in-range@2 203.0.113.0/24/in-range@2 "
                  "203.0.113.128/25/in-range@2") == 0);
@@ -202,7 +315,7 @@ static void nested_ranges(void)
     CHECK(strcmp(scan(ix, "2001:db8:ffff::1"), "2001:db8::/32/in-range@0") == 0);
     CHECK(strcmp(scan(ix, "2001:db9::1"), "") == 0);
     /* a domain added for exact matching only: no subdomain hits */
-    CHECK(hunt_index_add_exact(ix, "stix.example", 12, "from-stix", &err) == 0);
+    CHECK(hunt_index_add(ix, "stix.example", 12, "from-stix", HUNT_EXACT_ONLY, -1, &err) == 0);
     CHECK(strcmp(scan(ix, "a.stix.example stix.example"), "from-stix/exact@15") == 0);
     hunt_index_free(ix);
 }
@@ -255,6 +368,7 @@ const struct unit_test hunt_tests[] = {
     {"refuses_near_misses", refuses_near_misses},
     {"exact_whole_token_matching", exact_whole_token_matching},
     {"nested_ranges", nested_ranges},
+    {"prefilter_loses_nothing", prefilter_loses_nothing},
     {"warninglists", warninglists},
     {NULL, NULL},
 };
