@@ -2,7 +2,7 @@
 # missing, builds, lints and runs every test; `make demo` starts a node with demo data.
 # `make SAN=1 ...` builds and tests under ASan+UBSan in build-san/.
 
-PKGS     := jansson sqlite3 libmicrohttpd libcurl libsodium gnutls libpcre2-8 icu-uc
+PKGS     := jansson sqlite3 libmicrohttpd libcurl libsodium gnutls libpcre2-8 icu-uc zlib libzstd
 CC       ?= cc
 WARN     := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-format-nonliteral

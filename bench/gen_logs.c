@@ -149,10 +149,20 @@ static void make(struct ind *d, enum kind k)
         snprintf(d->value, sizeof(d->value), "%u.%u.%u.%u", 11 + below(49), below(256), below(256),
                  1 + below(254));
         break;
-    case K_CIDR:
-        snprintf(d->value, sizeof(d->value), "%u.%u.%u.0/%u", 60 + below(10), below(256),
-                 below(256), 24 + 4 * below(2));
+    case K_CIDR: {
+        /* ranges never overlap, so a planted address has exactly one range holding it */
+        static uint64_t used[(1u << 24) / 64];
+        unsigned a, b, c, key;
+        do {
+            a = 60 + below(10);
+            b = below(256);
+            c = below(256);
+            key = a << 16 | b << 8 | c;
+        } while (used[key / 64] >> (key % 64) & 1);
+        used[key / 64] |= 1ULL << (key % 64);
+        snprintf(d->value, sizeof(d->value), "%u.%u.%u.0/%u", a, b, c, 24 + 4 * below(2));
         break;
+    }
     case K_IPV6:
         snprintf(d->value, sizeof(d->value), "2a0%x:%x:%x::%x", 1 + below(8), below(65536),
                  below(65536), 1 + below(65535));

@@ -23,7 +23,7 @@ int cmd_hunt(int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) -------------------------------------------------- */
 
-#define CMD_MAX_POS 8
+#define CMD_MAX_POS 64
 
 struct cmd_opt {
     const char *name;   /* without the leading "--" */

@@ -35,6 +35,22 @@ int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args
             a->help = true;
             return 0;
         }
+        if (arg[0] == '-' && arg[1] != '-' && arg[1] != '\0') {
+            /* -X VALUE and -XVALUE for options named by one letter (-j 4) */
+            const struct cmd_opt *o = NULL;
+            for (const struct cmd_opt *p = opts; p->name != NULL; p++) {
+                if (p->name[0] == arg[1] && p->name[1] == '\0' && p->value != NULL) {
+                    o = p;
+                }
+            }
+            if (o == NULL || (arg[2] == '\0' && i + 1 >= argc)) {
+                cmd_error("unknown option or missing value: %s", arg);
+                fputs(usage, stderr);
+                return -1;
+            }
+            *o->value = arg[2] != '\0' ? arg + 2 : argv[++i];
+            continue;
+        }
         if (strncmp(arg, "--", 2) != 0 || strcmp(arg, "-") == 0) {
             if (a->n_pos == CMD_MAX_POS) {
                 cmd_error("too many arguments");

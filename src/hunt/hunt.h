@@ -83,7 +83,15 @@ void hunt_index_free(struct hunt_index *ix); /* NULL is a no-op */
  * stay), -1 with err if the value is not an indicator or memory ran out. */
 int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
                    unsigned flags, int32_t tag, struct err *err);
+/* The same for a value hunt_classify() has already recognised (type and normal form). */
+int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *norm,
+                        const char *label, unsigned flags, int32_t tag, struct err *err);
+/* Makes room for n more values at once (fewer rehashes when the count is known).
+ * Returns 0, or -1 on out-of-memory. */
+int hunt_index_reserve(struct hunt_index *ix, size_t n);
 size_t hunt_index_size(const struct hunt_index *ix);
+/* The label of a value (not a range) in normal form, or NULL if the index lacks it. */
+const char *hunt_index_find(const struct hunt_index *ix, enum hunt_type t, const char *norm);
 /* Bytes the index holds on the heap. */
 size_t hunt_index_memory(const struct hunt_index *ix);
 
@@ -106,9 +114,95 @@ typedef void (*hunt_hit_fn)(void *ctx, const struct hunt_hit *hit);
  * from several threads on one index that no longer changes. Returns the number of hits. */
 size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
                  void *ctx);
+/* hunt_scan() that also counts the '\n' in the text into *lines. */
+size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
+                       void *ctx, size_t *lines);
 /* The same hits by the exact layer alone, every token normalised and looked up: the
  * reference hunt_scan() is tested against, and far slower. */
 size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
                        void *ctx);
+
+/* ---- log records ------------------------------------------------------------------------- */
+
+enum hunt_format {
+    HUNT_FORMAT_AUTO,
+    HUNT_FORMAT_PLAIN,
+    HUNT_FORMAT_JSON,
+    HUNT_FORMAT_ZEEK,
+    HUNT_FORMAT_CSV
+};
+
+#define HUNT_FIELD_MAX 256
+
+const char *hunt_format_name(enum hunt_format f);
+int hunt_format_parse(const char *s, enum hunt_format *f); /* 0, or -1 if unknown */
+
+/* How the lines of one file are laid out: the format (told from the file's first bytes
+ * when AUTO: Zeek by "#separator", JSON lines by '{', else plain; CSV only when asked) and,
+ * for Zeek TSV and CSV, the column names ("#fields" or the header line). */
+struct hunt_layout;
+
+/* A layout from the first bytes of a file; NULL on out-of-memory. */
+struct hunt_layout *hunt_layout_new(enum hunt_format forced, const char *head, size_t n);
+void hunt_layout_free(struct hunt_layout *l); /* NULL is a no-op */
+enum hunt_format hunt_layout_format(const struct hunt_layout *l);
+
+/* The name of the field holding byte off of a record (a line without its newline): the
+ * dotted key path in JSON ("dns.rrname"), the column name in Zeek and CSV. False for plain
+ * text or when no field holds it. */
+bool hunt_record_field(const struct hunt_layout *l, const char *rec, size_t n, size_t off,
+                       char *out, size_t cap);
+/* The record's time from its format's time field (JSON "timestamp"/"ts"/"time"/
+ * "@timestamp", the Zeek or CSV column named so), or for plain text a time at the start of
+ * the line or in [brackets] near it. False when there is none. */
+bool hunt_record_time(const struct hunt_layout *l, const char *rec, size_t n, ts_us *t);
+/* Parses the times logs write: RFC 3339 and ISO 8601 (also with a space and "+hhmm"),
+ * "28/Nov/2026:10:00:00 +0000", "28-Nov-2026 10:00:00.123" and Unix seconds. */
+bool hunt_time_parse(const char *s, size_t n, ts_us *t);
+
+/* One scalar of a JSON record: its dotted key path, raw text (strings without quotes,
+ * escapes left as written) and offset in the record. */
+struct hunt_leaf {
+    const char *path;
+    const char *value;
+    size_t len;
+    size_t offset;
+    bool quoted;
+};
+
+/* Calls fn for every scalar of a JSON object in order until fn returns non-zero.
+ * Returns 0, or -1 if the record is not a well-formed JSON object (depth at most 32). */
+typedef int (*hunt_leaf_fn)(void *ctx, const struct hunt_leaf *leaf);
+int hunt_json_leaves(const char *rec, size_t n, hunt_leaf_fn fn, void *ctx);
+
+/* ---- reading logs ------------------------------------------------------------------------ */
+
+#define HUNT_BLOCK       ((size_t)64 << 20) /* bytes of lines handed out at a time */
+#define HUNT_MAX_THREADS 64
+
+/* A log to read: a file (memory mapped), or "-" for stdin; gzip and zstd streams are
+ * recognised by their magic bytes and decompressed on the fly. */
+struct hunt_source;
+
+int hunt_source_open(const char *path, struct hunt_source **out, struct err *err) BASE_WARN_UNUSED;
+void hunt_source_close(struct hunt_source *s); /* NULL is a no-op */
+/* The next block of whole lines (the last line of the input may lack its newline; a line
+ * longer than the block is cut): *data stays valid until the next call. *len is 0 at the
+ * end. Returns 0, or -1 with err on a read or decompression error. */
+int hunt_source_next(struct hunt_source *s, const char **data, size_t *len,
+                     struct err *err) BASE_WARN_UNUSED;
+
+struct hunt_progress {
+    void (*fn)(void *ctx, size_t bytes_done); /* called on the calling thread, ~5 times a second */
+    void *ctx;
+};
+
+/* Scans a block of lines with up to threads threads (each line wholly in one thread's
+ * part) and calls fn on the calling thread for every hit in text order, offsets from the
+ * start of the block, so the hits never depend on the thread count. *newlines gets the
+ * number of '\n' in the block. Returns 0, or -1 with err if memory ran out. */
+int hunt_scan_block(const struct hunt_index *ix, const char *text, size_t n, int threads,
+                    const struct hunt_progress *progress, hunt_hit_fn fn, void *ctx,
+                    size_t *newlines, struct err *err) BASE_WARN_UNUSED;
 
 #endif

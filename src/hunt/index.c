@@ -263,13 +263,6 @@ static int grow_slots(struct hunt_index *ix)
 
 /* ---- the prefilter --------------------------------------------------------------------- */
 
-static bool bloom_test(const struct hunt_index *ix, uint64_t h)
-{
-    uint64_t w = ix->bloom[h & (ix->bloom_words - 1)];
-    uint64_t m = (1ULL << ((h >> 40) & 63)) | (1ULL << ((h >> 52) & 63));
-    return (w & m) == m;
-}
-
 static void bloom_set(uint64_t *bloom, size_t words, uint64_t h)
 {
     bloom[h & (words - 1)] |= (1ULL << ((h >> 40) & 63)) | (1ULL << ((h >> 52) & 63));
@@ -415,13 +408,17 @@ static int prefilter_add(struct hunt_index *ix, const char *key)
     return ip.family == 4 ? v4_mark(ix, &ip) : v6_mark(ix, &ip);
 }
 
-/* Keeps the Bloom filter at 16 bits a key or more, rebuilding it from the entries. */
-static int bloom_fit(struct hunt_index *ix)
+/* Keeps the Bloom filter at 16 bits a key or more for extra more keys, rebuilding it
+ * from the entries when it must grow. */
+static int bloom_fit(struct hunt_index *ix, size_t extra)
 {
-    if ((ix->bloom_keys + 1) * 16 <= ix->bloom_words * 64) {
+    size_t need = ix->bloom_keys + extra, words = ix->bloom_words;
+    if (need * 16 <= words * 64) {
         return 0;
     }
-    size_t words = ix->bloom_words * 4;
+    while (need * 16 > words * 64) {
+        words *= 4;
+    }
     uint64_t *b = calloc(words, sizeof(uint64_t));
     if (b == NULL) {
         return -1;
@@ -557,20 +554,45 @@ static int add_range(struct hunt_index *ix, const char *norm, const char *label,
     return 0;
 }
 
+int hunt_index_reserve(struct hunt_index *ix, size_t n)
+{
+    while ((ix->count + n) * 10 > ix->cap * 7) {
+        if (grow_slots(ix) != 0) {
+            return -1;
+        }
+    }
+    if (grow_array((void **)&ix->entries, &ix->cap_entries, ix->count + n, sizeof(struct entry)) !=
+        0) {
+        return -1;
+    }
+    return bloom_fit(ix, n);
+}
+
 int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
                    unsigned flags, int32_t tag, struct err *err)
 {
     enum hunt_type t;
-    char key[HUNT_VALUE_MAX + 2];
-    bool oom = false;
-    if (hunt_classify(value, n, &t, key + 1, err) != 0) {
+    char norm[HUNT_VALUE_MAX];
+    if (hunt_classify(value, n, &t, norm, err) != 0) {
         return -1;
     }
+    return hunt_index_add_norm(ix, t, norm, label, flags, tag, err);
+}
+
+int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *norm,
+                        const char *label, unsigned flags, int32_t tag, struct err *err)
+{
+    char key[HUNT_VALUE_MAX + 2];
+    bool oom = false;
     if (t == HUNT_CIDR4 || t == HUNT_CIDR6) {
-        return add_range(ix, key + 1, label, tag, err);
+        return add_range(ix, norm, label, tag, err);
+    }
+    size_t kn = strlen(norm) + 1;
+    if (kn >= sizeof(key)) {
+        return err_set(err, "value too long");
     }
     key[0] = type_letter(t);
-    size_t kn = strlen(key);
+    memcpy(key + 1, norm, kn);
     if (lookup(ix, key, kn) != NULL) {
         return 1;
     }
@@ -579,7 +601,7 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
     }
     if (grow_array((void **)&ix->entries, &ix->cap_entries, ix->count + 1, sizeof(struct entry)) !=
             0 ||
-        bloom_fit(ix) != 0) {
+        bloom_fit(ix, 1) != 0) {
         return err_set(err, "out of memory");
     }
     struct entry *e = &ix->entries[ix->count];
@@ -594,6 +616,19 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
     slot_put(ix->slots, ix->cap, h << 32 | (uint64_t)(ix->count + 1));
     ix->count++;
     return 0;
+}
+
+const char *hunt_index_find(const struct hunt_index *ix, enum hunt_type t, const char *norm)
+{
+    char key[HUNT_VALUE_MAX + 2];
+    size_t n = strlen(norm);
+    if (t == HUNT_CIDR4 || t == HUNT_CIDR6 || n + 2 > sizeof(key)) {
+        return NULL;
+    }
+    key[0] = type_letter(t);
+    memcpy(key + 1, norm, n + 1);
+    const struct entry *e = lookup(ix, key, n + 1);
+    return e ? ix->arena + e->label : NULL;
 }
 
 /* ---- the exact layer ------------------------------------------------------------------- */
@@ -814,19 +849,31 @@ size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, 
 
 /* ---- the prefilter layer --------------------------------------------------------------- */
 
-static void masks_scalar(const unsigned char *p, uint64_t *runs, uint64_t *colons)
+/* The bit masks of 64 bytes (run bytes, colons, dots) and their number of newlines. */
+struct masks {
+    uint64_t runs, colons, dots;
+    unsigned newlines;
+};
+
+static void masks_scalar(const unsigned char *p, struct masks *m)
 {
-    uint64_t r = 0, c = 0;
+    uint64_t r = 0, c = 0, d = 0;
+    unsigned nl = 0;
     for (int i = 0; i < 64; i++) {
         r |= (uint64_t)run_byte[p[i]] << i;
         c |= (uint64_t)(p[i] == ':') << i;
+        nl += p[i] == '\n';
+        d |= (uint64_t)(p[i] == '.') << i;
     }
-    *runs = r;
-    *colons = c;
+    m->runs = r;
+    m->colons = c;
+    m->newlines = nl;
+    m->dots = d;
 }
 
 #ifdef HAVE_AVX2_PATH
-__attribute__((target("avx2"))) static uint32_t runs32(__m256i v, uint32_t *colons)
+__attribute__((target("avx2"))) static uint32_t runs32(__m256i v, uint32_t *colons,
+                                                       uint32_t *newlines, uint32_t *dots)
 {
     const __m256i lower = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
     const __m256i letter = _mm256_and_si256(_mm256_cmpgt_epi8(lower, _mm256_set1_epi8('a' - 1)),
@@ -839,22 +886,27 @@ __attribute__((target("avx2"))) static uint32_t runs32(__m256i v, uint32_t *colo
     const __m256i under = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('_'));
     const __m256i any = _mm256_or_si256(_mm256_or_si256(letter, dash_digit), under);
     *colons = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
+    *newlines = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')));
+    *dots = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
     /* bytes >= 0x80 have their sign bit set: movemask of v itself */
     return (uint32_t)_mm256_movemask_epi8(any) | (uint32_t)_mm256_movemask_epi8(v);
 }
 
-__attribute__((target("avx2"))) static void masks_avx2(const unsigned char *p, uint64_t *runs,
-                                                       uint64_t *colons)
+__attribute__((target("avx2,popcnt"))) static void masks_avx2(const unsigned char *p,
+                                                              struct masks *m)
 {
-    uint32_t c0, c1;
-    uint32_t r0 = runs32(_mm256_loadu_si256((const __m256i *)(const void *)p), &c0);
-    uint32_t r1 = runs32(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)), &c1);
-    *runs = (uint64_t)r1 << 32 | r0;
-    *colons = (uint64_t)c1 << 32 | c0;
+    uint32_t c0, c1, n0, n1, d0, d1;
+    uint32_t r0 = runs32(_mm256_loadu_si256((const __m256i *)(const void *)p), &c0, &n0, &d0);
+    uint32_t r1 =
+        runs32(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32)), &c1, &n1, &d1);
+    m->runs = (uint64_t)r1 << 32 | r0;
+    m->colons = (uint64_t)c1 << 32 | c0;
+    m->newlines = (unsigned)__builtin_popcount(n0) + (unsigned)__builtin_popcount(n1);
+    m->dots = (uint64_t)d1 << 32 | d0;
 }
 #endif
 
-typedef void (*masks_fn)(const unsigned char *p, uint64_t *runs, uint64_t *colons);
+typedef void (*masks_fn)(const unsigned char *p, struct masks *m);
 
 static masks_fn masks_pick(void)
 {
@@ -866,12 +918,25 @@ static masks_fn masks_pick(void)
     return masks_scalar;
 }
 
+/* Probes wait in a small ring with their word prefetched, so that the cache misses of
+ * several runs overlap instead of stalling one after the other (the prefilter's tables
+ * are a few MB: L3, not L1). They are tested in text order. */
+#define PENDING 16
+
+struct probe {
+    const uint64_t *word;
+    uint64_t mask;
+    size_t pos;
+};
+
 struct fast {
     struct scan sc;
     const char *text;
     size_t n;
     size_t done_end; /* tokens ending here or before have been through the exact layer */
     size_t v6_end;   /* IPv6 candidates up to here have been looked at */
+    struct probe ring[PENDING];
+    unsigned head, count;
 };
 
 /* The whole token holding byte pos through the exact layer, once. */
@@ -889,6 +954,40 @@ static void to_exact(struct fast *f, size_t pos)
     }
     check_token(&f->sc, f->text, s, e);
     f->done_end = e > pos ? e : pos + 1;
+}
+
+static void test_oldest(struct fast *f)
+{
+    const struct probe *p = &f->ring[f->head];
+    if ((*p->word & p->mask) == p->mask) {
+        to_exact(f, p->pos);
+    }
+    f->head = (f->head + 1) % PENDING;
+    f->count--;
+}
+
+static void flush(struct fast *f)
+{
+    while (f->count > 0) {
+        test_oldest(f);
+    }
+}
+
+static void probe(struct fast *f, const uint64_t *word, uint64_t mask, size_t pos)
+{
+    if (f->count == PENDING) {
+        test_oldest(f);
+    }
+    __builtin_prefetch(word);
+    f->ring[(f->head + f->count) % PENDING] = (struct probe){word, mask, pos};
+    f->count++;
+}
+
+static void probe_key(struct fast *f, uint64_t h, size_t pos)
+{
+    const struct hunt_index *ix = f->sc.ix;
+    probe(f, &ix->bloom[h & (ix->bloom_words - 1)],
+          (1ULL << ((h >> 40) & 63)) | (1ULL << ((h >> 52) & 63)), pos);
 }
 
 static bool v4_parse(const char *s, size_t n, uint32_t *out)
@@ -914,7 +1013,9 @@ static bool v4_parse(const char *s, size_t n, uint32_t *out)
     return parts == 4;
 }
 
-static void handle_run(struct fast *f, size_t s, size_t e)
+/* A run [s, e) has ended. dots holds the dots of the 64 bytes from base, which hold the
+ * run when s >= base (most runs are short); otherwise the run's bytes are searched. */
+static void handle_run(struct fast *f, size_t s, size_t e, size_t base, uint64_t dots)
 {
     const struct hunt_index *ix = f->sc.ix;
     const char *r = f->text + s;
@@ -925,29 +1026,41 @@ static void handle_run(struct fast *f, size_t s, size_t e)
     if (len < 3) {
         return;
     }
-    const char *dot = memrchr(r, '.', len);
-    if (dot == NULL) {
-        if (len >= 14 && len <= 128 && bloom_test(ix, hash_bytes(r, len, true))) {
-            to_exact(f, s);
+    size_t d; /* one past the last dot, 0 when there is none */
+    if (s >= base) {
+        uint64_t in = dots >> (s - base);
+        in &= len < 64 ? (1ULL << len) - 1 : ~0ULL;
+        d = in ? (size_t)(64 - __builtin_clzll(in)) : 0;
+    } else {
+        d = len;
+        while (d > 0 && r[d - 1] != '.') {
+            d--;
+        }
+    }
+    if (d == 0) {
+        if (len >= 14 && len <= 128) {
+            probe_key(f, hash_bytes(r, len, true), s);
         }
         return;
     }
-    const char *last = dot + 1, *stop = r + len;
-    while (last < stop && *last >= '0' && *last <= '9') {
-        last++;
+    bool numeric = true;
+    for (size_t i = d; i < len && numeric; i++) {
+        numeric = r[i] >= '0' && r[i] <= '9';
     }
-    if (last == stop) {
+    if (numeric) {
         /* the top label is a number: an IPv4 address or nothing */
         uint32_t a;
-        if (ix->v4map != NULL && len <= 15 && v4_parse(r, len, &a) &&
-            (ix->v4map[(a >> 8) / 64] >> ((a >> 8) % 64) & 1)) {
-            to_exact(f, s);
+        if (ix->v4map != NULL && len <= 15 && v4_parse(r, len, &a)) {
+            probe(f, &ix->v4map[(a >> 8) / 64], 1ULL << ((a >> 8) % 64), s);
         }
         return;
     }
-    if (bloom_test(ix, domain_key(r, len))) {
-        to_exact(f, s);
+    /* the label before: the key is the last two labels */
+    size_t d2 = d - 1;
+    while (d2 > 0 && r[d2 - 1] != '.') {
+        d2--;
     }
+    probe_key(f, hash_bytes(r + d2, len - d2, true), s);
 }
 
 static bool v6_byte(unsigned char c)
@@ -1000,53 +1113,75 @@ static void handle_colon(struct fast *f, size_t pos)
     }
     if (v6_probe(f->sc.ix, t, n) || v6_probe(f->sc.ix, t + ls, n - ls) ||
         v6_probe(f->sc.ix, t, te) || v6_probe(f->sc.ix, t + ls, te - ls)) {
+        flush(f); /* earlier runs first: hits stay in text order */
         to_exact(f, pos);
     }
 }
 
-size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn, void *ctx)
+size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
+                       void *ctx, size_t *lines)
 {
     static masks_fn masks;
     if (masks == NULL) {
         masks = masks_pick(); /* idempotent: a race only picks the same function twice */
     }
-    struct fast f = {{ix, fn, ctx, 0}, text, n, 0, 0};
+    struct fast f = {.sc = {ix, fn, ctx, 0}, .text = text, .n = n};
     const unsigned char *t = (const unsigned char *)text;
-    const bool v6 = ix->v6map != NULL;
+    const uint64_t colon_events = ix->v6map != NULL ? ~0ULL : 0;
     uint64_t in_run = 0;
-    size_t run_start = 0;
+    size_t run_start = 0, nl = 0;
+    uint64_t prev_dots = 0;
     for (size_t b = 0; b < n; b += 64) {
-        uint64_t runs, colons;
+        struct masks m;
         if (n - b >= 64) {
-            masks(t + b, &runs, &colons);
+            masks(t + b, &m);
         } else {
             unsigned char tail[64] = {0};
             memcpy(tail, t + b, n - b);
-            masks(tail, &runs, &colons);
+            masks(tail, &m);
             uint64_t valid = (1ULL << (n - b)) - 1;
-            runs &= valid;
-            colons &= valid;
+            m.runs &= valid;
+            m.colons &= valid;
+            m.dots &= valid; /* the zero padding holds no newline */
         }
+        uint64_t runs = m.runs, colons = m.colons;
+        nl += m.newlines;
         uint64_t prev = runs << 1 | in_run;
         uint64_t starts = runs & ~prev, ends = ~runs & prev;
-        uint64_t ev = starts | ends | (v6 ? colons : 0);
+        colons &= colon_events;
+        uint64_t ev = starts | ends | colons;
         while (ev != 0) {
             int i = __builtin_ctzll(ev);
             uint64_t bit = 1ULL << i;
             if (ends & bit) {
-                handle_run(&f, run_start, b + (size_t)i);
+                /* a run ending at bit 0 lies in the block before */
+                if (i == 0) {
+                    handle_run(&f, run_start, b, b - 64, prev_dots);
+                } else {
+                    handle_run(&f, run_start, b + (size_t)i, b, m.dots);
+                }
             }
             if (starts & bit) {
                 run_start = b + (size_t)i;
-            } else if (colons & bit & (v6 ? ~0ULL : 0)) {
+            } else if (colons & bit) {
                 handle_colon(&f, b + (size_t)i);
             }
             ev &= ev - 1;
         }
         in_run = runs >> 63;
+        prev_dots = m.dots;
     }
     if (in_run) {
-        handle_run(&f, run_start, n);
+        handle_run(&f, run_start, n, (n - 1) & ~(size_t)63, prev_dots);
+    }
+    flush(&f);
+    if (lines != NULL) {
+        *lines = nl;
     }
     return f.sc.hits;
+}
+
+size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn, void *ctx)
+{
+    return hunt_scan_lines(ix, text, n, fn, ctx, NULL);
 }

@@ -2,9 +2,9 @@
  * warninglist.c — values set aside at index build because they would match everywhere:
  * RFC 6890 special-purpose ranges (private, loopback, link-local, documentation,
  * multicast, …), well-known public DNS resolvers, and user lists (top sites,
- * shared-hosting suffixes). Checked once per indicator at index build with a linear scan:
- * right for the built-in lists and user lists of thousands; a top-1M list needs the exact
- * values in a hash set (the index's), which is the next step.
+ * shared-hosting suffixes). Checked once per indicator at index build: addresses and
+ * ranges against the (short) list of listed ranges, everything else in a hash set (an
+ * index of its own), so a top-1M sites list costs one lookup per indicator.
  */
 #include "hunt/hunt.h"
 
@@ -19,7 +19,8 @@ struct wl_item {
 };
 
 struct hunt_warninglists {
-    struct wl_item *items;
+    struct hunt_index *exact; /* values that are not addresses; the label is the list */
+    struct wl_item *items;    /* addresses and ranges */
     size_t n, cap;
     char **names;
     size_t n_names;
@@ -76,6 +77,9 @@ static int add(struct hunt_warninglists *w, const char *list, const char *value,
     if (hunt_classify(value, n, &t, norm, err) != 0) {
         return 1;
     }
+    if (t > HUNT_CIDR6) {
+        return hunt_index_add_norm(w->exact, t, norm, list, 0, -1, err) < 0 ? -1 : 0;
+    }
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
         struct wl_item *items = realloc(w->items, sizeof(*items) * cap);
@@ -103,6 +107,10 @@ struct hunt_warninglists *hunt_warninglists_new(bool with_builtin)
 {
     struct hunt_warninglists *w = calloc(1, sizeof(*w));
     struct err err;
+    if (w != NULL && (w->exact = hunt_index_new()) == NULL) {
+        free(w);
+        return NULL;
+    }
     for (size_t i = 0; w != NULL && with_builtin && i < BASE_ARRAY_LEN(builtin); i++) {
         if (add(w, builtin[i].list, builtin[i].value, strlen(builtin[i].value), &err) != 0) {
             hunt_warninglists_free(w);
@@ -125,6 +133,7 @@ void hunt_warninglists_free(struct hunt_warninglists *w)
     }
     free(w->items);
     free(w->names);
+    hunt_index_free(w->exact);
     free(w);
 }
 
@@ -161,15 +170,19 @@ const char *hunt_warninglists_match(const struct hunt_warninglists *w, enum hunt
                                     const char *norm)
 {
     struct ip_prefix p;
-    bool addr = t <= HUNT_CIDR6 && ip_prefix_parse(norm, strlen(norm), &p) == 0;
-    for (size_t i = 0; w != NULL && i < w->n; i++) {
+    if (w == NULL) {
+        return NULL;
+    }
+    if (t > HUNT_CIDR6) {
+        return hunt_index_find(w->exact, t, norm);
+    }
+    if (ip_prefix_parse(norm, strlen(norm), &p) != 0) {
+        return NULL;
+    }
+    for (size_t i = 0; i < w->n; i++) {
         const struct wl_item *it = &w->items[i];
-        if (addr && it->type <= HUNT_CIDR6) {
-            /* overlapping prefixes: one holds the other */
-            if (ip_prefix_within(&p, &it->p) || ip_prefix_within(&it->p, &p)) {
-                return it->list;
-            }
-        } else if (!addr && it->type == t && strcmp(it->value, norm) == 0) {
+        /* overlapping prefixes: one holds the other */
+        if (ip_prefix_within(&p, &it->p) || ip_prefix_within(&it->p, &p)) {
             return it->list;
         }
     }
