@@ -1118,6 +1118,23 @@ static void handle_colon(struct fast *f, size_t pos)
     }
 }
 
+/* The bits just after the runs of r (maximal stretches of ones) that hold a bit of seeds
+ * (a subset of r), for runs that end inside the 64 bits: adding a seed carries through
+ * the ones above it and sets the first zero bit after its run. */
+static uint64_t ends_of_seeded(uint64_t r, uint64_t seeds)
+{
+    return (r + seeds) & ~r;
+}
+
+/* The bits of r that begin 14 ones in a row. */
+static uint64_t long_runs(uint64_t r)
+{
+    uint64_t a = r & (r >> 1); /* 2 in a row */
+    a &= a >> 2;               /* 4 */
+    a &= a >> 4;               /* 8 */
+    return a & (a >> 6);       /* 14 */
+}
+
 size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
                        void *ctx, size_t *lines)
 {
@@ -1128,9 +1145,8 @@ size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, 
     struct fast f = {.sc = {ix, fn, ctx, 0}, .text = text, .n = n};
     const unsigned char *t = (const unsigned char *)text;
     const uint64_t colon_events = ix->v6map != NULL ? ~0ULL : 0;
-    uint64_t in_run = 0;
+    bool in_run = false; /* a run crosses into the next block */
     size_t run_start = 0, nl = 0;
-    uint64_t prev_dots = 0;
     for (size_t b = 0; b < n; b += 64) {
         struct masks m;
         if (n - b >= 64) {
@@ -1144,35 +1160,45 @@ size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, 
             m.colons &= valid;
             m.dots &= valid; /* the zero padding holds no newline */
         }
-        uint64_t runs = m.runs, colons = m.colons;
+        const uint64_t runs = m.runs;
         nl += m.newlines;
-        uint64_t prev = runs << 1 | in_run;
-        uint64_t starts = runs & ~prev, ends = ~runs & prev;
-        colons &= colon_events;
-        uint64_t ev = starts | ends | colons;
+        uint64_t mine = runs; /* the runs that begin in this block */
+        if (in_run) {
+            /* the run that began in an earlier block: always looked at, by its bytes */
+            if (runs == ~0ULL) {
+                continue;
+            }
+            size_t e = (size_t)__builtin_ctzll(~runs);
+            handle_run(&f, run_start, b + e, b, 0);
+            mine &= ~((1ULL << e) - 1);
+            in_run = false;
+        }
+        /* Only runs that can hold an indicator matter: those with a dot (domains, addresses,
+         * URL hosts, e-mail domains) and those of 14 bytes or more (hashes, Bitcoin,
+         * Ethereum, IBAN). Their ends come straight from the masks; the many short words
+         * and numbers of a log line cost nothing more. */
+        uint64_t ends = ends_of_seeded(mine, (m.dots | long_runs(mine)) & mine);
+        uint64_t colons = m.colons & colon_events;
+        uint64_t ev = ends | colons;
         while (ev != 0) {
             int i = __builtin_ctzll(ev);
             uint64_t bit = 1ULL << i;
             if (ends & bit) {
-                /* a run ending at bit 0 lies in the block before */
-                if (i == 0) {
-                    handle_run(&f, run_start, b, b - 64, prev_dots);
-                } else {
-                    handle_run(&f, run_start, b + (size_t)i, b, m.dots);
-                }
-            }
-            if (starts & bit) {
-                run_start = b + (size_t)i;
-            } else if (colons & bit) {
+                uint64_t below = ~runs & (bit - 1);
+                size_t s0 = below ? (size_t)(64 - __builtin_clzll(below)) : 0;
+                handle_run(&f, b + s0, b + (size_t)i, b, m.dots);
+            } else {
                 handle_colon(&f, b + (size_t)i);
             }
             ev &= ev - 1;
         }
-        in_run = runs >> 63;
-        prev_dots = m.dots;
+        if (runs >> 63) {
+            in_run = true;
+            run_start = ~runs ? b + (size_t)(64 - __builtin_clzll(~runs)) : b;
+        }
     }
     if (in_run) {
-        handle_run(&f, run_start, n, (n - 1) & ~(size_t)63, prev_dots);
+        handle_run(&f, run_start, n, n, 0);
     }
     flush(&f);
     if (lines != NULL) {
