@@ -100,49 +100,48 @@ static int new_ind(struct run *r, const char *label)
     return (int)r->n_inds++;
 }
 
-/* One indicator value into the index unless a warninglist catches it. where_file and
- * where_line (or where_id) say where it came from in messages. Returns 0, 1 when the value
- * was refused, -1 on out-of-memory. */
-static int add_value(struct run *r, const char *v, size_t n, int32_t tag, bool exact_only,
-                     const char *where_file, size_t where_line)
+/* What became of a batch of values: refusals and warninglist catches on stderr. */
+static int report_items(struct run *r, const struct hunt_item *items, size_t n, const char *path,
+                        const size_t *lines)
 {
-    struct err err;
-    enum hunt_type t;
-    char norm[HUNT_VALUE_MAX];
-    const char *caught = NULL;
-    if (hunt_classify(v, n, &t, norm, &err) != 0) {
-        if (where_line > 0) {
-            fprintf(stderr, "%s: line %zu: %s\n", where_file, where_line, err.msg);
-        } else {
-            fprintf(stderr, "%s: %s: %s\n", where_file, label_of(r, (size_t)tag), err.msg);
+    for (size_t i = 0; i < n; i++) {
+        const struct hunt_item *it = &items[i];
+        if (it->status == HUNT_ITEM_INVALID) {
+            struct err err;
+            enum hunt_type t;
+            char norm[HUNT_VALUE_MAX];
+            if (hunt_classify(it->value, it->len, &t, norm, &err) == 0) {
+                err_set(&err, "out of memory");
+            }
+            if (lines != NULL) {
+                fprintf(stderr, "%s: line %zu: %s\n", path, lines[i], err.msg);
+            } else {
+                fprintf(stderr, "%s: %s: %s\n", path, it->label, err.msg);
+            }
+            r->refused++;
+        } else if (it->status == HUNT_ITEM_SET_ASIDE) {
+            if (r->n_suppressed < 20) {
+                fprintf(stderr, "%s set aside: on warninglist %s\n", it->label, it->list);
+            } else if (r->n_suppressed == 20) {
+                fputs("more indicators set aside: --summary FILE lists them all\n", stderr);
+            }
+            if ((r->n_suppressed++ > 0 && buf_puts(&r->suppressed, ",") != 0) ||
+                buf_puts(&r->suppressed, "{\"indicator\":") != 0 ||
+                buf_json_str(&r->suppressed, it->label) != 0 ||
+                buf_puts(&r->suppressed, ",\"value\":") != 0 ||
+                buf_json_str(&r->suppressed, it->value) != 0 ||
+                buf_puts(&r->suppressed, ",\"warninglist\":") != 0 ||
+                buf_json_str(&r->suppressed, it->list) != 0 || buf_puts(&r->suppressed, "}") != 0) {
+                return -1;
+            }
         }
-        r->refused++;
-        return 1;
-    }
-    if ((caught = hunt_warninglists_match(r->wl, t, norm)) != NULL) {
-        if (r->n_suppressed < 20) {
-            fprintf(stderr, "%s set aside: on warninglist %s\n", label_of(r, (size_t)tag), caught);
-        } else if (r->n_suppressed == 20) {
-            fputs("more indicators set aside: --summary FILE lists them all\n", stderr);
-        }
-        if ((r->n_suppressed++ > 0 && buf_puts(&r->suppressed, ",") != 0) ||
-            buf_puts(&r->suppressed, "{\"indicator\":") != 0 ||
-            buf_json_str(&r->suppressed, label_of(r, (size_t)tag)) != 0 ||
-            buf_puts(&r->suppressed, ",\"value\":") != 0 ||
-            buf_json_str(&r->suppressed, norm) != 0 ||
-            buf_puts(&r->suppressed, ",\"warninglist\":") != 0 ||
-            buf_json_str(&r->suppressed, caught) != 0 || buf_puts(&r->suppressed, "}") != 0) {
-            return -1;
-        }
-        return 0;
-    }
-    if (hunt_index_add_norm(r->ix, t, norm, label_of(r, (size_t)tag),
-                            exact_only ? HUNT_EXACT_ONLY : 0, tag, &err) < 0) {
-        return -1;
     }
     return 0;
 }
 
+#define BATCH 65536
+
+/* A plain list, in batches classified by every core. */
 static int load_indicators(struct run *r, const char *path)
 {
     struct err err;
@@ -152,24 +151,45 @@ static int load_indicators(struct run *r, const char *path)
         cmd_error("%s", err.msg);
         return -1;
     }
-    const char *pos = text, *p;
-    size_t vn, lines = 0;
+    r->list_text = text;
+    size_t lines = 0;
     for (const char *q = text; (q = memchr(q, '\n', len - (size_t)(q - text))) != NULL; q++) {
         lines++;
     }
-    int rc = hunt_index_reserve(r->ix, lines + 1);
-    while (rc == 0 && str_next_line(&pos, text + len, &p, &vn)) {
-        line++;
-        str_list_value(&p, &vn);
-        if (vn == 0) {
-            continue;
+    struct hunt_item *items = malloc(BATCH * sizeof(*items));
+    size_t *where = malloc(BATCH * sizeof(*where));
+    int rc = items == NULL || where == NULL || hunt_index_reserve(r->ix, lines + 1) != 0 ? -1 : 0;
+    const char *pos = text, *p;
+    size_t vn, n = 0;
+    bool more = true;
+    while (rc == 0 && more) {
+        more = str_next_line(&pos, text + len, &p, &vn);
+        if (more) {
+            line++;
+            str_list_value(&p, &vn);
+            if (vn == 0) {
+                continue;
+            }
+            char *value = text + (p - text);
+            value[vn] = '\0'; /* the line's end, a comment or the file's final NUL */
+            int tag = new_ind(r, value);
+            if (tag < 0) {
+                rc = -1;
+                break;
+            }
+            items[n] = (struct hunt_item){.value = value, .len = vn, .label = value, .tag = tag};
+            where[n++] = line;
         }
-        char *value = text + (p - text);
-        value[vn] = '\0'; /* the line's end, a comment or the file's final NUL */
-        int tag = new_ind(r, value);
-        rc = tag < 0 || add_value(r, value, vn, tag, false, path, line) < 0 ? -1 : 0;
+        if (n == BATCH || (!more && n > 0)) {
+            rc = hunt_index_add_items(r->ix, r->wl, items, n, 0, r->threads, &err) != 0 ||
+                         report_items(r, items, n, path, where) != 0
+                     ? -1
+                     : 0;
+            n = 0;
+        }
     }
-    r->list_text = text;
+    free(items);
+    free(where);
     if (rc != 0) {
         cmd_error("out of memory");
     }
@@ -180,7 +200,8 @@ static int load_indicators(struct run *r, const char *path)
 static int load_bundle(struct run *r, const char *path)
 {
     struct err err;
-    size_t len, inactive = 0, complex = 0, bad = 0;
+    size_t len, inactive = 0, complex = 0, bad = 0, n_items = 0, cap_items = 0;
+    struct hunt_item *items = NULL;
     char *text = cmd_read_file(path, (size_t)1 << 31, &len, &err);
     json_t *doc = text ? jx_parse(text, len, JX_MAX_DEPTH, &err) : NULL;
     json_t *objs = doc ? stix_objects_of(doc, &err) : NULL;
@@ -221,10 +242,20 @@ static int load_bundle(struct run *r, const char *path)
         } else {
             int tag = new_ind(r, id);
             for (int k = 0; tag >= 0 && k < terms.n && rc == 0; k++) {
-                rc = add_value(r, terms.terms[k].value, strlen(terms.terms[k].value), tag, true,
-                               path, 0) < 0
-                         ? -1
-                         : 0;
+                struct hunt_item *grown =
+                    n_items == cap_items
+                        ? realloc(items, (cap_items = cap_items * 2 + 64) * sizeof(*items))
+                        : items;
+                if (grown == NULL) {
+                    rc = -1;
+                    break;
+                }
+                items = grown;
+                /* the values must outlive the items: keep the term strings */
+                const char *v = terms.terms[k].value;
+                terms.terms[k].value = NULL;
+                items[n_items++] =
+                    (struct hunt_item){.value = v, .len = strlen(v), .label = id, .tag = tag};
             }
             rc = tag < 0 ? -1 : rc;
         }
@@ -233,6 +264,15 @@ static int load_bundle(struct run *r, const char *path)
     }
     json_decref(objs);
     r->bundle = doc; /* the ids are the labels */
+    if (rc == 0 && (hunt_index_add_items(r->ix, r->wl, items, n_items, HUNT_EXACT_ONLY, r->threads,
+                                         &err) != 0 ||
+                    report_items(r, items, n_items, path, NULL) != 0)) {
+        rc = -1;
+    }
+    for (size_t k = 0; k < n_items; k++) {
+        free((char *)items[k].value);
+    }
+    free(items);
     fprintf(stderr, "%s: %zu inactive or revoked, %zu needing record evaluation, %zu invalid\n",
             path, inactive, complex, bad);
     if (rc != 0) {

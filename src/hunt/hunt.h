@@ -86,6 +86,35 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
 /* The same for a value hunt_classify() has already recognised (type and normal form). */
 int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *norm,
                         const char *label, unsigned flags, int32_t tag, struct err *err);
+/* One value of many to add at once (hunt_index_add_items). */
+enum hunt_item_status {
+    HUNT_ITEM_ADDED,
+    HUNT_ITEM_DUPLICATE, /* already there: the first label and tag stay */
+    HUNT_ITEM_INVALID,   /* not an indicator: hunt_classify() says why */
+    HUNT_ITEM_SET_ASIDE, /* on a warninglist: list names it */
+};
+
+struct hunt_item {
+    /* in */
+    const char *value; /* need not be NUL-terminated */
+    size_t len;
+    const char *label; /* NUL-terminated, copied */
+    int32_t tag;
+    /* out */
+    enum hunt_item_status status;
+    enum hunt_type type;
+    const char *list; /* the warninglist that caught it */
+    /* the index's own */
+    size_t key;
+    uint64_t hash;
+};
+
+/* Classifies n values on up to threads threads, sets aside those a warninglist (may be
+ * NULL) catches, and adds the others in order, as hunt_index_add() would one by one.
+ * Each item's status says what became of it. Returns 0, or -1 with err on out-of-memory. */
+int hunt_index_add_items(struct hunt_index *ix, const struct hunt_warninglists *wl,
+                         struct hunt_item *items, size_t n, unsigned flags, int threads,
+                         struct err *err) BASE_WARN_UNUSED;
 /* Makes room for n more values at once (fewer rehashes when the count is known).
  * Returns 0, or -1 on out-of-memory. */
 int hunt_index_reserve(struct hunt_index *ix, size_t n);

@@ -27,6 +27,7 @@
  */
 #include "hunt/hunt.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,9 +217,14 @@ static const char *key_of(const struct hunt_index *ix, const struct entry *e)
     return ix->arena + e->key;
 }
 
-static const struct entry *lookup(const struct hunt_index *ix, const char *key, size_t n)
+static uint64_t key_hash(const char *key, size_t n)
 {
-    uint64_t h = hash_bytes(key, n, false) >> 32;
+    return hash_bytes(key, n, false) >> 32;
+}
+
+static const struct entry *lookup_h(const struct hunt_index *ix, const char *key, size_t n,
+                                    uint64_t h)
+{
     for (size_t i = h & (ix->cap - 1);; i = (i + 1) & (ix->cap - 1)) {
         uint64_t s = ix->slots[i];
         if (s == 0) {
@@ -232,6 +238,11 @@ static const struct entry *lookup(const struct hunt_index *ix, const char *key, 
             }
         }
     }
+}
+
+static const struct entry *lookup(const struct hunt_index *ix, const char *key, size_t n)
+{
+    return lookup_h(ix, key, n, key_hash(key, n));
 }
 
 static void slot_put(uint64_t *slots, size_t cap, uint64_t s)
@@ -579,21 +590,12 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
     return hunt_index_add_norm(ix, t, norm, label, flags, tag, err);
 }
 
-int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *norm,
-                        const char *label, unsigned flags, int32_t tag, struct err *err)
+/* Adds key (type letter + normal form, kn bytes) whose key_hash() is h. */
+static int add_key(struct hunt_index *ix, const char *key, size_t kn, uint64_t h, const char *label,
+                   unsigned flags, int32_t tag, struct err *err)
 {
-    char key[HUNT_VALUE_MAX + 2];
     bool oom = false;
-    if (t == HUNT_CIDR4 || t == HUNT_CIDR6) {
-        return add_range(ix, norm, label, tag, err);
-    }
-    size_t kn = strlen(norm) + 1;
-    if (kn >= sizeof(key)) {
-        return err_set(err, "value too long");
-    }
-    key[0] = type_letter(t);
-    memcpy(key + 1, norm, kn);
-    if (lookup(ix, key, kn) != NULL) {
+    if (lookup_h(ix, key, kn, h) != NULL) {
         return 1;
     }
     if ((ix->count + 1) * 10 > ix->cap * 7 && grow_slots(ix) != 0) {
@@ -609,13 +611,149 @@ int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *nor
     e->label = strcmp(label, key + 1) == 0 ? e->key + 1 : arena_add(ix, label, strlen(label), &oom);
     e->tag = tag;
     e->exact_only = (flags & HUNT_EXACT_ONLY) != 0;
-    if (oom || prefilter_add(ix, key) != 0) {
+    if (oom || prefilter_add(ix, ix->arena + e->key) != 0) {
         return err_set(err, "out of memory");
     }
-    uint64_t h = hash_bytes(key, kn, false) >> 32;
     slot_put(ix->slots, ix->cap, h << 32 | (uint64_t)(ix->count + 1));
     ix->count++;
     return 0;
+}
+
+/* The key of a normal form into key (HUNT_VALUE_MAX + 2 bytes); its length, 0 if too long. */
+static size_t make_key(enum hunt_type t, const char *norm, char *key)
+{
+    size_t kn = strlen(norm) + 1;
+    if (kn >= HUNT_VALUE_MAX + 1) {
+        return 0;
+    }
+    key[0] = type_letter(t);
+    memcpy(key + 1, norm, kn);
+    return kn;
+}
+
+int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *norm,
+                        const char *label, unsigned flags, int32_t tag, struct err *err)
+{
+    char key[HUNT_VALUE_MAX + 2];
+    if (t == HUNT_CIDR4 || t == HUNT_CIDR6) {
+        return add_range(ix, norm, label, tag, err);
+    }
+    size_t kn = make_key(t, norm, key);
+    if (kn == 0) {
+        return err_set(err, "value too long");
+    }
+    return add_key(ix, key, kn, key_hash(key, kn), label, flags, tag, err);
+}
+
+/* ---- many values at once ---------------------------------------------------------------- */
+
+struct classify_job {
+    const struct hunt_warninglists *wl;
+    struct hunt_item *items;
+    size_t begin, end;
+    struct buf keys; /* type letter + normal form + NUL, one after the other */
+    bool oom;
+};
+
+static void *classify_range(void *arg)
+{
+    struct classify_job *j = arg;
+    for (size_t i = j->begin; i < j->end && !j->oom; i++) {
+        struct hunt_item *it = &j->items[i];
+        char norm[HUNT_VALUE_MAX];
+        struct err err;
+        it->list = NULL;
+        it->hash = 0;
+        if (hunt_classify(it->value, it->len, &it->type, norm, &err) != 0) {
+            it->status = HUNT_ITEM_INVALID;
+            continue;
+        }
+        if ((it->list = hunt_warninglists_match(j->wl, it->type, norm)) != NULL) {
+            it->status = HUNT_ITEM_SET_ASIDE;
+            continue;
+        }
+        it->status = HUNT_ITEM_ADDED;
+        char key[HUNT_VALUE_MAX + 2];
+        size_t kn = it->type == HUNT_CIDR4 || it->type == HUNT_CIDR6
+                        ? strlen(norm) + 1
+                        : make_key(it->type, norm, key);
+        const char *k = it->type == HUNT_CIDR4 || it->type == HUNT_CIDR6 ? norm : key;
+        it->key = j->keys.len;
+        it->hash = kn ? key_hash(k, kn) : 0;
+        if (kn == 0 || buf_append(&j->keys, k, kn) != 0 || buf_append(&j->keys, "", 1) != 0) {
+            j->oom = kn != 0;
+            it->status = HUNT_ITEM_INVALID;
+        }
+    }
+    return NULL;
+}
+
+int hunt_index_add_items(struct hunt_index *ix, const struct hunt_warninglists *wl,
+                         struct hunt_item *items, size_t n, unsigned flags, int threads,
+                         struct err *err)
+{
+    struct classify_job jobs[HUNT_MAX_THREADS];
+    pthread_t tids[HUNT_MAX_THREADS];
+    bool started[HUNT_MAX_THREADS] = {false};
+    threads = threads < 1 ? 1 : threads > HUNT_MAX_THREADS ? HUNT_MAX_THREADS : threads;
+    if ((size_t)threads > n / 1024 + 1) {
+        threads = (int)(n / 1024 + 1);
+    }
+    int rc = hunt_index_reserve(ix, n) != 0 ? err_set(err, "out of memory") : 0;
+    /* classification is independent per value: every thread takes a share */
+    for (int t = 0; t < threads; t++) {
+        jobs[t] = (struct classify_job){.wl = wl,
+                                        .items = items,
+                                        .begin = n * (size_t)t / (size_t)threads,
+                                        .end = n * (size_t)(t + 1) / (size_t)threads};
+        buf_init(&jobs[t].keys, SIZE_MAX / 2);
+    }
+    for (int t = 1; t < threads; t++) {
+        started[t] = pthread_create(&tids[t], NULL, classify_range, &jobs[t]) == 0;
+        if (!started[t]) {
+            classify_range(&jobs[t]);
+        }
+    }
+    classify_range(&jobs[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t]) {
+            pthread_join(tids[t], NULL);
+        }
+    }
+    /* insertion is one table: in order, each slot prefetched a few values ahead */
+    const size_t ahead = 8;
+    for (int t = 0; t < threads && rc == 0; t++) {
+        const struct classify_job *j = &jobs[t];
+        if (j->oom) {
+            rc = err_set(err, "out of memory");
+            break;
+        }
+        for (size_t i = j->begin; i < j->end && rc == 0; i++) {
+            if (i + ahead < j->end) {
+                __builtin_prefetch(&ix->slots[items[i + ahead].hash & (ix->cap - 1)]);
+            }
+            struct hunt_item *it = &items[i];
+            if (it->status != HUNT_ITEM_ADDED) {
+                continue;
+            }
+            const char *k = j->keys.data + it->key;
+            int r;
+            if (it->type == HUNT_CIDR4 || it->type == HUNT_CIDR6) {
+                r = add_range(ix, k, it->label, it->tag, err);
+            } else {
+                r = add_key(ix, k, strlen(k), it->hash, it->label, flags, it->tag, err);
+            }
+            if (r < 0) {
+                rc = -1;
+            } else if (r == 1) {
+                it->status = HUNT_ITEM_DUPLICATE;
+            }
+        }
+    }
+    for (int t = 0; t < threads; t++) {
+        buf_fini(&jobs[t].keys);
+    }
+    return rc;
 }
 
 const char *hunt_index_find(const struct hunt_index *ix, enum hunt_type t, const char *norm)
