@@ -56,7 +56,7 @@ unit: $(BUILD)/unit_tests
 	./$(BUILD)/unit_tests
 
 integration: $(BUILD)/certmesh $(BENCH_BIN)
-	CERTMESH=$(abspath $(BUILD)/certmesh) GEN=$(abspath $(BUILD)/gen_stix) \
+	CERTMESH=$(abspath $(BUILD)/certmesh) GEN=$(abspath $(BUILD)/gen_stix) GEN_LOGS=$(abspath $(BUILD)/gen_logs) \
 	    ./tests/integration/run.sh
 
 lint:

@@ -394,6 +394,10 @@ static int scan_source(struct run *r, const char *path)
             break;
         }
         r->records += newlines + (data[len - 1] != '\n');
+        /* hits of a block go out with it: a live stream (tail -F) shows them at once */
+        fwrite(r->out.data, 1, r->out.len, stdout);
+        fflush(stdout);
+        buf_reset(&r->out);
         r->block_offset += len;
         r->block_line += newlines;
         r->bytes += len;

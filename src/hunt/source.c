@@ -34,6 +34,7 @@ struct hunt_source {
     size_t cap, len, handed;
     size_t block;
     bool eof;
+    bool paused; /* the last read returned less than asked: the writer paused */
     /* compressed input */
     unsigned char *raw;
     size_t raw_len, raw_pos;
@@ -152,7 +153,7 @@ int hunt_source_open(const char *path, struct hunt_source **out, struct err *err
             }
         }
     }
-    s->cap = s->block * 2;
+    s->cap = RAW_CHUNK * 4; /* grows up to two blocks as the stream allows */
     s->buf = malloc(s->cap);
     s->raw = malloc(RAW_CHUNK);
     if (s->buf == NULL || s->raw == NULL) {
@@ -171,6 +172,7 @@ int hunt_source_open(const char *path, struct hunt_source **out, struct err *err
         }
         s->raw_len += (size_t)r;
         s->raw_eof = r == 0;
+        s->raw_short = r > 0 && s->raw_len < RAW_CHUNK;
     }
     if (s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b) {
         s->codec = CODEC_GZIP;
@@ -190,6 +192,7 @@ int hunt_source_open(const char *path, struct hunt_source **out, struct err *err
         /* plain stream: what was read is already text */
         memcpy(s->buf, s->raw, s->raw_len);
         s->len = s->raw_len;
+        s->paused = s->raw_short;
         s->raw_len = 0;
     }
     *out = s;
@@ -220,6 +223,21 @@ void hunt_source_close(struct hunt_source *s)
 }
 
 /* Reads plain bytes into buf[len, cap); *got 0 at the end; *pause when the writer paused. */
+/* Room to read into: the buffer grows up to two blocks before a block must go out. */
+static int room(struct hunt_source *s, struct err *err)
+{
+    if (s->len < s->cap || s->cap >= s->block * 2) {
+        return 0;
+    }
+    char *b = realloc(s->buf, s->cap * 2);
+    if (b == NULL) {
+        return err_set(err, "out of memory");
+    }
+    s->buf = b;
+    s->cap *= 2;
+    return 0;
+}
+
 static int read_plain(struct hunt_source *s, size_t *got, bool *pause, struct err *err)
 {
     ssize_t r;
@@ -257,37 +275,33 @@ int hunt_source_next(struct hunt_source *s, const char **data, size_t *len, stru
     memmove(s->buf, s->buf + s->handed, s->len - s->handed);
     s->len -= s->handed;
     s->handed = 0;
-    while (!s->eof) {
-        size_t got = 0;
-        bool pause = false;
-        if (s->len < s->cap) {
-            if (s->codec == CODEC_NONE ? read_plain(s, &got, &pause, err) != 0
-                                       : decode(s, &got, err) != 0) {
-                return -1;
-            }
-            if (got == 0) {
-                s->eof = true;
-                break;
-            }
-        }
-        bool full = s->len >= s->block;
-        if (s->codec != CODEC_NONE) {
-            pause = s->raw_short && s->raw_pos == s->raw_len;
-        }
-        if (full || pause) {
+    for (;;) {
+        if (s->len > 0 && (s->len >= s->block || s->paused)) {
             const char *nl = memrchr(s->buf, '\n', s->len);
             if (nl != NULL) {
                 s->handed = (size_t)(nl - s->buf) + 1;
                 break;
             }
-            if (s->len >= s->cap) {
+            if (s->len >= s->block * 2) {
                 s->handed = s->len; /* a line longer than the buffer: cut it */
                 break;
             }
         }
-    }
-    if (s->eof) {
-        s->handed = s->len; /* the last line may lack its newline */
+        if (s->eof) {
+            s->handed = s->len; /* the last line may lack its newline */
+            break;
+        }
+        size_t got = 0;
+        bool pause = false;
+        if (room(s, err) != 0) {
+            return -1;
+        }
+        if (s->codec == CODEC_NONE ? read_plain(s, &got, &pause, err) != 0
+                                   : decode(s, &got, err) != 0) {
+            return -1;
+        }
+        s->eof = got == 0;
+        s->paused = s->codec == CODEC_NONE ? pause : s->raw_short && s->raw_pos == s->raw_len;
     }
     *data = s->buf;
     *len = s->handed;

@@ -363,12 +363,98 @@ static void warninglists(void)
     hunt_warninglists_free(NULL);
 }
 
+static ts_us at(const char *s)
+{
+    ts_us t = -1;
+    if (!hunt_time_parse(s, strlen(s), &t)) {
+        return -1;
+    }
+    return t;
+}
+
+static void log_times(void)
+{
+    ts_us want;
+    FAIL_IF(ts_parse("2026-11-28T10:00:00.5Z", &want, NULL) != 0);
+    CHECK(at("2026-11-28T10:00:00.5Z") == want);
+    CHECK(at("2026-11-28T17:00:00.500000+0700") == want);
+    CHECK(at("2026-11-28 08:00:00.5 -02:00") == want);
+    CHECK(at("[28/Nov/2026:11:00:00.5 +0100]") == want);
+    CHECK(at("28-Nov-2026 10:00:00.500 queries: info") == want);
+    CHECK(at("1795860000.5") == want);
+    CHECK(at("\"2026-11-28T10:00:00.5Z\"") == want);
+    CHECK(at("2026-13-28T10:00:00Z") == -1);
+    CHECK(at("28/Foo/2026:10:00:00 +0000") == -1);
+    CHECK(at("10:00:00") == -1);
+    CHECK(at("12345") == -1);
+    CHECK(at("") == -1);
+}
+
+struct leaves {
+    char text[512];
+    size_t len;
+};
+
+static int on_leaf(void *ctx, const struct hunt_leaf *lf)
+{
+    struct leaves *l = ctx;
+    l->len += (size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len, "%s%s=%.*s@%zu",
+                               l->len ? " " : "", lf->path, (int)lf->len, lf->value, lf->offset);
+    return 0;
+}
+
+static void json_records(void)
+{
+    struct leaves l = {{0}, 0};
+    const char *rec = "{\"a\":1,\"b\":{\"c\":\"x\\\"y\",\"d\":[true,{\"e\":null}]},\"f\":[]}";
+    CHECK(hunt_json_leaves(rec, strlen(rec), on_leaf, &l) == 0);
+    CHECK(strcmp(l.text, "a=1@5 b.c=x\\\"y@17 b.d=true@28 b.d.e=null@38") == 0);
+    static const char *const bad[] = {"",         "[1]",        "{",           "{\"a\"}",
+                                      "{\"a\":}", "{\"a\":1,}", "{\"a\":\"x}", "{\"a\":[1,}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        l.len = 0;
+        CHECK(hunt_json_leaves(bad[i], strlen(bad[i]), on_leaf, &l) == -1);
+    }
+    /* depth is bounded */
+    char deep[200];
+    size_t n = 0;
+    for (int i = 0; i < 40; i++) {
+        n += (size_t)snprintf(deep + n, sizeof(deep) - n, "{\"a\":");
+    }
+    CHECK(hunt_json_leaves(deep, n, on_leaf, &l) == -1);
+
+    /* fields by offset in each format */
+    char field[HUNT_FIELD_MAX];
+    struct hunt_layout *json = hunt_layout_new(HUNT_FORMAT_AUTO, rec, strlen(rec));
+    FAIL_IF(json == NULL);
+    CHECK(hunt_layout_format(json) == HUNT_FORMAT_JSON);
+    CHECK(hunt_record_field(json, rec, strlen(rec), 19, field, sizeof(field)) &&
+          strcmp(field, "b.c") == 0);
+    hunt_layout_free(json);
+    const char *zeek = "#separator \\x09\n#fields\tts\tid.orig_h\n";
+    struct hunt_layout *z = hunt_layout_new(HUNT_FORMAT_AUTO, zeek, strlen(zeek));
+    FAIL_IF(z == NULL);
+    CHECK(hunt_layout_format(z) == HUNT_FORMAT_ZEEK);
+    CHECK(hunt_record_field(z, "1.5\t1.2.3.4", 11, 6, field, sizeof(field)) &&
+          strcmp(field, "id.orig_h") == 0);
+    CHECK(!hunt_record_field(z, "1.5\t1.2.3.4\textra", 17, 14, field, sizeof(field)));
+    hunt_layout_free(z);
+    struct hunt_layout *p = hunt_layout_new(HUNT_FORMAT_AUTO, "plain text", 10);
+    FAIL_IF(p == NULL);
+    CHECK(hunt_layout_format(p) == HUNT_FORMAT_PLAIN);
+    CHECK(!hunt_record_field(p, "plain text", 10, 3, field, sizeof(field)));
+    hunt_layout_free(p);
+    hunt_layout_free(NULL);
+}
+
 const struct unit_test hunt_tests[] = {
     {"recognises_every_type", recognises_every_type},
     {"refuses_near_misses", refuses_near_misses},
     {"exact_whole_token_matching", exact_whole_token_matching},
     {"nested_ranges", nested_ranges},
     {"prefilter_loses_nothing", prefilter_loses_nothing},
+    {"log_times", log_times},
+    {"json_records", json_records},
     {"warninglists", warninglists},
     {NULL, NULL},
 };
