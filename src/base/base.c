@@ -353,10 +353,15 @@ int random_bytes(void *p, size_t n)
 
 void uuid_from_bytes(const unsigned char bytes[16], char out[UUID_TEXT])
 {
+    uuid_from_bytes_v(bytes, 4, out);
+}
+
+void uuid_from_bytes_v(const unsigned char bytes[16], int version, char out[UUID_TEXT])
+{
     unsigned char u[16];
     memcpy(u, bytes, 16);
-    u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 (RFC 4122 4.4) */
-    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* variant 10xx */
+    u[6] = (unsigned char)((u[6] & 0x0f) | (version << 4)); /* RFC 4122 4.1.3 */
+    u[8] = (unsigned char)((u[8] & 0x3f) | 0x80);           /* variant 10xx */
     char hex[33];
     hex_encode(u, 16, hex);
     snprintf(out, UUID_TEXT, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16,

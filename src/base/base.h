@@ -105,6 +105,8 @@ ts_us ts_now(void);
 void uuid_v4(char out[UUID_TEXT]);
 /* A version 4 UUID text from 16 caller-chosen bytes (deterministic test data). */
 void uuid_from_bytes(const unsigned char bytes[16], char out[UUID_TEXT]);
+/* The same with another version number (5 for name-based SHA-1, RFC 4122 4.3). */
+void uuid_from_bytes_v(const unsigned char bytes[16], int version, char out[UUID_TEXT]);
 /* True for an RFC 4122 UUID in lowercase canonical text (8-4-4-4-12, variant 10xx). */
 bool uuid_valid(const char *s, size_t n);
 /* Fills n bytes from the kernel CSPRNG; returns 0 or -1. */

@@ -8,6 +8,7 @@
 #include "hunt/hunt.h"
 #include "pattern/pattern.h"
 #include "stix/stix.h"
+#include "taxii/taxii.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -18,9 +19,11 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: certmesh hunt (--indicators FILE | --bundle FILE) [--warninglist FILE]\n"
-    "                     [--no-warninglists] [-j N] [--format auto|plain|json|zeek|csv]\n"
-    "                     [--summary FILE] [--quiet] [LOG|DIR|-]...\n"
+    "usage: certmesh hunt (--indicators FILE | --bundle FILE | --data DIR --as ORG)\n"
+    "                     [--warninglist FILE] [--no-warninglists] [-j N]\n"
+    "                     [--format auto|plain|json|zeek|csv] [--summary FILE] [--quiet]\n"
+    "                     [--sightings FILE|-] [--with-observed-data] [--report COLLECTION]\n"
+    "                     [--identity ID] [--tlp LEVEL] [LOG|DIR|-]...\n"
     "\n"
     "Finds every indicator in the logs (stdin when none or '-'; directories are read\n"
     "recursively; gzip and zstd are recognised by their first bytes), matching whole\n"
@@ -32,6 +35,13 @@ static const char usage[] =
     "                     a domain also matches its subdomains\n"
     "  --bundle FILE      the stix indicators of a STIX bundle that are active now and not\n"
     "                     revoked; a hit's indicator is the indicator's id\n"
+    "  --data DIR --as ORG  the same, from the node: every indicator ORG may read there\n"
+    "  --sightings FILE   write a STIX bundle with one sighting per indicator hit (count,\n"
+    "                     first_seen, last_seen, where_sighted_refs = ORG's identity or\n"
+    "                     --identity); no log content unless --with-observed-data adds\n"
+    "                     the values found as observables. Marked --tlp (default AMBER)\n"
+    "  --report COLL      store the sightings in the node's collection COLL as ORG, for\n"
+    "                     federation to carry back to the indicators' owners\n"
     "  --warninglist FILE a list of values never to hunt for (top sites, shared hosting);\n"
     "                     RFC 6890 special-purpose ranges and public resolvers are built in\n"
     "  --no-warninglists  drop the built-in lists\n"
@@ -47,6 +57,8 @@ static const char usage[] =
 struct ind {
     const char *label; /* in the list's text or the bundle, both kept for the run */
     size_t hits;
+    ts_us first, last; /* record times of the first and last hit (scan time without one) */
+    json_t *found;     /* distinct values found, as SCOs, for --with-observed-data */
 };
 
 struct run {
@@ -54,8 +66,10 @@ struct run {
     struct hunt_warninglists *wl;
     struct ind *inds;
     size_t n_inds, cap_inds;
-    char *list_text;       /* the --indicators file, values NUL-terminated in place */
-    json_t *bundle;        /* the --bundle document */
+    char *list_text; /* the --indicators file, values NUL-terminated in place */
+    json_t *bundle;  /* the --bundle document, or the node's indicators */
+    bool observe;    /* keep the values found, for observed-data */
+    ts_us started;
     struct buf suppressed; /* JSON array members */
     size_t n_suppressed, refused;
     int threads;
@@ -95,8 +109,7 @@ static int new_ind(struct run *r, const char *label)
         r->inds = p;
         r->cap_inds = cap;
     }
-    r->inds[r->n_inds].label = label;
-    r->inds[r->n_inds].hits = 0;
+    r->inds[r->n_inds] = (struct ind){.label = label};
     return (int)r->n_inds++;
 }
 
@@ -196,12 +209,94 @@ static int load_indicators(struct run *r, const char *path)
     return rc;
 }
 
-/* The active, unrevoked stix indicators of a bundle whose pattern one value decides. */
+/* Collects the values of STIX indicators for one batch insertion. */
+struct loader {
+    ts_us now;
+    size_t used, inactive, complex, bad;
+    struct hunt_item *items;
+    size_t n_items, cap_items;
+    int rc;
+};
+
+/* One STIX object: an indicator that is active now, not revoked, with a stix pattern one
+ * value decides, contributes its anchor values; anything else is counted and skipped. */
+static void consider(struct run *r, struct loader *L, json_t *o, const char *where)
+{
+    const char *type = jx_str(o, "type"), *id = jx_str(o, "id");
+    const char *ptype = jx_str(o, "pattern_type"), *pat = jx_str(o, "pattern");
+    if (L->rc != 0 || type == NULL || strcmp(type, "indicator") != 0 || id == NULL ||
+        ptype == NULL || strcmp(ptype, "stix") != 0 || pat == NULL) {
+        return;
+    }
+    ts_us from = 0, until = 0;
+    const char *vu = jx_str(o, "valid_until");
+    if (json_is_true(json_object_get(o, "revoked")) ||
+        ts_parse(jx_str(o, "valid_from"), &from, NULL) != 0 || from > L->now ||
+        (vu != NULL && (ts_parse(vu, &until, NULL) != 0 || until <= L->now))) {
+        L->inactive++;
+        return;
+    }
+    struct err err;
+    struct pattern *p = pattern_parse(pat, strlen(pat), &err);
+    struct pattern_terms terms = {0};
+    if (p == NULL || pattern_anchor_terms(p, &terms, &err) != 0) {
+        fprintf(stderr, "%s: %s: pattern: %s\n", where, id, err.msg);
+        L->bad++;
+    } else if (!terms.exact) {
+        fprintf(stderr, "%s: %s: needs whole records evaluated, not supported yet\n", where, id);
+        L->complex++;
+    } else {
+        int tag = new_ind(r, id);
+        for (int k = 0; tag >= 0 && k < terms.n; k++) {
+            if (L->n_items == L->cap_items) {
+                size_t cap = L->cap_items * 2 + 64;
+                struct hunt_item *grown = realloc(L->items, cap * sizeof(*grown));
+                if (grown == NULL) {
+                    L->rc = -1;
+                    break;
+                }
+                L->items = grown;
+                L->cap_items = cap;
+            }
+            /* the values must outlive the items: take the term strings */
+            const char *v = terms.terms[k].value;
+            terms.terms[k].value = NULL;
+            L->items[L->n_items++] =
+                (struct hunt_item){.value = v, .len = strlen(v), .label = id, .tag = tag};
+        }
+        L->rc = tag < 0 ? -1 : L->rc;
+        L->used++;
+    }
+    pattern_terms_fini(&terms);
+    pattern_free(p);
+}
+
+static int finish_load(struct run *r, struct loader *L, const char *where)
+{
+    struct err err;
+    if (L->rc == 0 && (hunt_index_add_items(r->ix, r->wl, L->items, L->n_items, HUNT_EXACT_ONLY,
+                                            r->threads, &err) != 0 ||
+                       report_items(r, L->items, L->n_items, where, NULL) != 0)) {
+        L->rc = -1;
+    }
+    for (size_t k = 0; k < L->n_items; k++) {
+        free((char *)L->items[k].value);
+    }
+    free(L->items);
+    fprintf(stderr,
+            "%s: %zu indicators hunted; %zu inactive or revoked, %zu needing record "
+            "evaluation, %zu invalid\n",
+            where, L->used, L->inactive, L->complex, L->bad);
+    if (L->rc != 0) {
+        cmd_error("out of memory");
+    }
+    return L->rc;
+}
+
 static int load_bundle(struct run *r, const char *path)
 {
     struct err err;
-    size_t len, inactive = 0, complex = 0, bad = 0, n_items = 0, cap_items = 0;
-    struct hunt_item *items = NULL;
+    size_t len;
     char *text = cmd_read_file(path, (size_t)1 << 31, &len, &err);
     json_t *doc = text ? jx_parse(text, len, JX_MAX_DEPTH, &err) : NULL;
     json_t *objs = doc ? stix_objects_of(doc, &err) : NULL;
@@ -211,74 +306,130 @@ static int load_bundle(struct run *r, const char *path)
         json_decref(doc);
         return -1;
     }
-    ts_us now = ts_now();
+    r->bundle = doc; /* the ids are the labels */
+    struct loader L = {.now = ts_now()};
     size_t i;
     json_t *o;
-    int rc = 0;
     json_array_foreach(objs, i, o)
     {
-        const char *type = jx_str(o, "type"), *id = jx_str(o, "id");
-        const char *ptype = jx_str(o, "pattern_type"), *pat = jx_str(o, "pattern");
-        if (type == NULL || strcmp(type, "indicator") != 0 || id == NULL || ptype == NULL ||
-            strcmp(ptype, "stix") != 0 || pat == NULL) {
-            continue;
-        }
-        ts_us from = 0, until = 0;
-        const char *vu = jx_str(o, "valid_until");
-        if (json_is_true(json_object_get(o, "revoked")) ||
-            ts_parse(jx_str(o, "valid_from"), &from, NULL) != 0 || from > now ||
-            (vu != NULL && (ts_parse(vu, &until, NULL) != 0 || until <= now))) {
-            inactive++;
-            continue;
-        }
-        struct pattern *p = pattern_parse(pat, strlen(pat), &err);
-        struct pattern_terms terms = {0};
-        if (p == NULL || pattern_anchor_terms(p, &terms, &err) != 0) {
-            fprintf(stderr, "%s: %s: pattern: %s\n", path, id, err.msg);
-            bad++;
-        } else if (!terms.exact) {
-            fprintf(stderr, "%s: %s: needs whole records evaluated, not supported yet\n", path, id);
-            complex++;
-        } else {
-            int tag = new_ind(r, id);
-            for (int k = 0; tag >= 0 && k < terms.n && rc == 0; k++) {
-                struct hunt_item *grown =
-                    n_items == cap_items
-                        ? realloc(items, (cap_items = cap_items * 2 + 64) * sizeof(*items))
-                        : items;
-                if (grown == NULL) {
-                    rc = -1;
-                    break;
-                }
-                items = grown;
-                /* the values must outlive the items: keep the term strings */
-                const char *v = terms.terms[k].value;
-                terms.terms[k].value = NULL;
-                items[n_items++] =
-                    (struct hunt_item){.value = v, .len = strlen(v), .label = id, .tag = tag};
-            }
-            rc = tag < 0 ? -1 : rc;
-        }
-        pattern_terms_fini(&terms);
-        pattern_free(p);
+        consider(r, &L, o, path);
     }
     json_decref(objs);
-    r->bundle = doc; /* the ids are the labels */
-    if (rc == 0 && (hunt_index_add_items(r->ix, r->wl, items, n_items, HUNT_EXACT_ONLY, r->threads,
-                                         &err) != 0 ||
-                    report_items(r, items, n_items, path, NULL) != 0)) {
-        rc = -1;
+    return finish_load(r, &L, path);
+}
+
+/* ---- indicators from the node ---------------------------------------------------------- */
+
+struct node_rows {
+    json_t *latest; /* id -> the newest version seen in any readable collection */
+    ts_us last;     /* date_added of the last row, for paging */
+    struct err err;
+    int rc;
+};
+
+struct coll_list {
+    struct store_collection *items;
+    size_t n, cap;
+};
+
+static int add_coll(void *ctx, const struct store_collection *c)
+{
+    struct coll_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap * 2 + 8;
+        struct store_collection *p = realloc(l->items, cap * sizeof(*p));
+        if (p == NULL) {
+            return -1;
+        }
+        l->items = p;
+        l->cap = cap;
     }
-    for (size_t k = 0; k < n_items; k++) {
-        free((char *)items[k].value);
+    l->items[l->n++] = *c;
+    return 0;
+}
+
+static int node_row(void *ctx, const struct store_row *row)
+{
+    struct node_rows *n = ctx;
+    json_t *o = jx_parse(row->json, row->json_len, JX_MAX_DEPTH, &n->err);
+    if (o == NULL) {
+        n->rc = -1;
+        return 1;
     }
-    free(items);
-    fprintf(stderr, "%s: %zu inactive or revoked, %zu needing record evaluation, %zu invalid\n",
-            path, inactive, complex, bad);
-    if (rc != 0) {
-        cmd_error("out of memory");
+    json_t *had = json_object_get(n->latest, row->stix_id);
+    const char *hm = had ? jx_str(had, "modified") : NULL, *om = jx_str(o, "modified");
+    ts_us ht = 0, ot = 0;
+    if (had == NULL ||
+        (hm && om && ts_parse(hm, &ht, NULL) == 0 && ts_parse(om, &ot, NULL) == 0 && ot > ht)) {
+        json_object_set(n->latest, row->stix_id, o);
     }
-    return rc;
+    json_decref(o);
+    n->last = row->date_added;
+    return 0;
+}
+
+/* The indicators org may read on the node: every collection it can see, every TLP level
+ * access_decide() lets it read there (the rule TAXII reads follow), the newest version. */
+static int load_node(struct run *r, struct store *s, int64_t org_id, const char *org_name)
+{
+    struct err err;
+    struct access_subject who = {
+        .authenticated = true, .org_id = org_id, .role = STORE_ROLE_ANALYST};
+    struct node_rows n = {.latest = json_object()};
+    struct coll_list cl = {0};
+    if (n.latest == NULL || store_read_begin(s, &err) != 0 ||
+        store_collection_list(s, add_coll, &cl, &err) != 0) {
+        cmd_error("%s", n.latest ? err.msg : "out of memory");
+        goto fail;
+    }
+    for (size_t c = 0; c < cl.n; c++) {
+        struct access_collection facts;
+        if (access_collection_facts(s, &who, &cl.items[c], &facts, &err) != 0) {
+            cmd_error("%s", err.msg);
+            goto fail;
+        }
+        if (access_decide(&who, ACCESS_READ_COLLECTION, &facts, NULL).verdict != ACCESS_ALLOW) {
+            continue;
+        }
+        struct store_query q = {.coll = cl.items[c].id,
+                                .added_after = -1,
+                                .limit = 1000,
+                                .want_last = true,
+                                .n_types = 1,
+                                .tlp_mask = access_read_mask(&who, &facts)};
+        q.types[0] = "indicator";
+        bool more = true;
+        n.last = -1;
+        while (more && n.rc == 0) {
+            if (store_query_run(s, &q, node_row, &n, &more, &err) != 0) {
+                cmd_error("%s", err.msg);
+                goto fail;
+            }
+            q.added_after = n.last;
+        }
+        if (n.rc != 0) {
+            cmd_error("%s", n.err.msg);
+            goto fail;
+        }
+    }
+    store_read_end(s);
+    free(cl.items);
+    r->bundle = n.latest;
+    char where[STORE_NAME_MAX + 32];
+    snprintf(where, sizeof(where), "node (as %s)", org_name);
+    struct loader L = {.now = ts_now()};
+    const char *id;
+    json_t *o;
+    json_object_foreach(n.latest, id, o)
+    {
+        consider(r, &L, o, where);
+    }
+    return finish_load(r, &L, where);
+fail:
+    store_read_end(s);
+    free(cl.items);
+    json_decref(n.latest);
+    return -1;
 }
 
 /* ---- hits ------------------------------------------------------------------------------- */
@@ -302,6 +453,86 @@ static void locate(struct run *r, size_t off)
     r->rec_end = end ? (size_t)(end - b) : r->block_len;
     r->rec_valid = true;
     r->time_known = false;
+}
+
+/* ---- observables ------------------------------------------------------------------------ */
+
+#define FOUND_MAX 16 /* distinct values kept per indicator for observed-data */
+
+/* The STIX cyber-observable for a value found in a log, or NULL when STIX 2.1 has none
+ * (Bitcoin, Ethereum, IBAN). Its id is the UUIDv5 of its id-contributing properties
+ * (STIX 2.1 section 2.9), so the same value gets the same id on every node. */
+static json_t *sco_of(enum hunt_type t, const char *value)
+{
+    const char *type = NULL, *algo = NULL;
+    switch (t) {
+    case HUNT_IPV4:
+    case HUNT_CIDR4:
+        type = "ipv4-addr";
+        break;
+    case HUNT_IPV6:
+    case HUNT_CIDR6:
+        type = "ipv6-addr";
+        break;
+    case HUNT_DOMAIN:
+        type = "domain-name";
+        break;
+    case HUNT_URL:
+        type = "url";
+        break;
+    case HUNT_EMAIL:
+        type = "email-addr";
+        break;
+    case HUNT_MD5:
+        algo = "MD5";
+        break;
+    case HUNT_SHA1:
+        algo = "SHA-1";
+        break;
+    case HUNT_SHA256:
+        algo = "SHA-256";
+        break;
+    case HUNT_SHA512:
+        algo = "SHA-512";
+        break;
+    default:
+        return NULL;
+    }
+    json_t *contrib =
+        algo ? json_pack("{s:{s:s}}", "hashes", algo, value) : json_pack("{s:s}", "value", value);
+    char *canon = contrib ? json_dumps(contrib, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char id[STIX_ID_MAX];
+    json_t *sco = NULL;
+    if (canon != NULL && stix_sco_id(algo ? "file" : type, canon, id) == 0) {
+        sco = json_deep_copy(contrib);
+        json_object_set_new(sco, "type", json_string(algo ? "file" : type));
+        json_object_set_new(sco, "spec_version", json_string("2.1"));
+        json_object_set_new(sco, "id", json_string(id));
+    }
+    free(canon);
+    json_decref(contrib);
+    return sco;
+}
+
+static void keep_found(struct ind *in, const struct hunt_hit *h)
+{
+    if (in->found == NULL && (in->found = json_object()) == NULL) {
+        return;
+    }
+    if (json_object_size(in->found) >= FOUND_MAX || json_object_get(in->found, h->value)) {
+        return;
+    }
+    /* an address in a range is an address, whatever the indicator's type */
+    enum hunt_type t = h->type == HUNT_CIDR4   ? HUNT_IPV4
+                       : h->type == HUNT_CIDR6 ? HUNT_IPV6
+                                               : h->type;
+    if (h->match == HUNT_MATCH_SUBDOMAIN) {
+        t = HUNT_DOMAIN;
+    }
+    json_t *sco = sco_of(t, h->value);
+    if (sco != NULL) {
+        json_object_set_new(in->found, h->value, sco);
+    }
 }
 
 static void on_hit(void *ctx, const struct hunt_hit *h)
@@ -338,7 +569,17 @@ static void on_hit(void *ctx, const struct hunt_hit *h)
         return;
     }
     if (h->tag >= 0 && (size_t)h->tag < r->n_inds) {
-        r->inds[h->tag].hits++;
+        struct ind *in = &r->inds[h->tag];
+        ts_us t = r->has_time ? r->rec_time : r->started;
+        if (in->hits++ == 0 || t < in->first) {
+            in->first = t;
+        }
+        if (in->hits == 1 || t > in->last) {
+            in->last = t;
+        }
+        if (r->observe) {
+            keep_found(in, h);
+        }
     }
     r->hits++;
     if (o->len > ((size_t)1 << 20)) {
@@ -438,6 +679,155 @@ static int scan_path(struct run *r, const char *path, int depth)
     return scan_source(r, path);
 }
 
+/* ---- sightings ------------------------------------------------------------------------- */
+
+static json_t *stamp(ts_us t)
+{
+    char buf[TS_MAX_TEXT];
+    ts_format(t, 3, buf);
+    return json_string(buf);
+}
+
+/* One sighting per STIX indicator that was hit (STIX 2.1 section 5.2): how often, first
+ * and last seen (record times), where (identity), marked tlp; with observed, also the
+ * values found as SCOs and an observed-data object holding them. Returns the objects, or
+ * NULL on out-of-memory. */
+static json_t *sightings(const struct run *r, const char *identity, enum stix_tlp tlp,
+                         bool observed, size_t *plain_hit)
+{
+    json_t *out = json_array();
+    ts_us now = ts_now();
+    const char *marking = stix_tlp_marking_id(tlp);
+    *plain_hit = 0;
+    for (size_t i = 0; out != NULL && i < r->n_inds; i++) {
+        const struct ind *in = &r->inds[i];
+        if (in->hits == 0) {
+            continue;
+        }
+        if (strncmp(in->label, "indicator--", 11) != 0) {
+            (*plain_hit)++;
+            continue;
+        }
+        char sid[STIX_ID_MAX], uuid[UUID_TEXT];
+        uuid_v4(uuid);
+        snprintf(sid, sizeof(sid), "sighting--%s", uuid);
+        json_t *sg = json_pack(
+            "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:I,s:o,s:o,s:[s]}", "type", "sighting", "spec_version",
+            "2.1", "id", sid, "created", stamp(now), "modified", stamp(now), "created_by_ref",
+            identity, "sighting_of_ref", in->label, "count",
+            (json_int_t)(in->hits < 999999999 ? in->hits : 999999999), "first_seen",
+            stamp(in->first), "last_seen", stamp(in->last), "where_sighted_refs", identity);
+        if (sg != NULL && marking != NULL) {
+            json_object_set_new(sg, "object_marking_refs", json_pack("[s]", marking));
+        }
+        if (sg != NULL && observed && in->found != NULL && json_object_size(in->found) > 0) {
+            char oid[STIX_ID_MAX];
+            uuid_v4(uuid);
+            snprintf(oid, sizeof(oid), "observed-data--%s", uuid);
+            json_t *refs = json_array();
+            const char *k;
+            json_t *sco;
+            json_object_foreach(in->found, k, sco)
+            {
+                /* the values are log content: marked like the rest */
+                json_t *copy = json_deep_copy(sco);
+                if (copy != NULL && marking != NULL) {
+                    json_object_set_new(copy, "object_marking_refs", json_pack("[s]", marking));
+                }
+                json_array_append(refs, json_object_get(sco, "id"));
+                json_array_append_new(out, copy);
+            }
+            json_t *od = json_pack(
+                "{s:s,s:s,s:s,s:o,s:o,s:s,s:o,s:o,s:I,s:o}", "type", "observed-data",
+                "spec_version", "2.1", "id", oid, "created", stamp(now), "modified", stamp(now),
+                "created_by_ref", identity, "first_observed", stamp(in->first), "last_observed",
+                stamp(in->last), "number_observed",
+                (json_int_t)(in->hits < 999999999 ? in->hits : 999999999), "object_refs", refs);
+            if (od != NULL && marking != NULL) {
+                json_object_set_new(od, "object_marking_refs", json_pack("[s]", marking));
+            }
+            json_array_append_new(out, od);
+            json_object_set_new(sg, "observed_data_refs", json_pack("[s]", oid));
+        }
+        if (sg == NULL || json_array_append_new(out, sg) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
+/* Writes the sightings as a bundle to path and, with report, stores them in the node. */
+static int emit_sightings(const struct run *r, const char *path, bool observed, enum stix_tlp tlp,
+                          const char *identity, struct store *s, const struct access_subject *who,
+                          const char *report, const char *org_name)
+{
+    struct err err;
+    size_t plain;
+    json_t *objs = sightings(r, identity, tlp, observed, &plain);
+    if (objs == NULL) {
+        cmd_error("out of memory");
+        return -1;
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o)
+    {
+        if (stix_validate(o, "sighting", &err) != 0) {
+            cmd_error("internal: a sighting does not validate: %s", err.msg);
+            json_decref(objs);
+            return -1;
+        }
+    }
+    if (plain > 0) {
+        fprintf(stderr, "%zu plain-list indicators were hit: sightings need STIX indicators\n",
+                plain);
+    }
+    int rc = 0;
+    if (path != NULL) {
+        char uuid[UUID_TEXT], bid[STIX_ID_MAX];
+        uuid_v4(uuid);
+        snprintf(bid, sizeof(bid), "bundle--%s", uuid);
+        json_t *bundle = json_pack("{s:s,s:s,s:O}", "type", "bundle", "id", bid, "objects", objs);
+        char *text = bundle ? json_dumps(bundle, JSON_COMPACT) : NULL;
+        if (text == NULL ||
+            (strcmp(path, "-") == 0 ? (puts(text) < 0 ? err_set(&err, "cannot write stdout") : 0)
+                                    : cmd_write_file(path, text, strlen(text), 0644, &err)) != 0) {
+            cmd_error("%s: %s", path, text ? err.msg : "out of memory");
+            rc = -1;
+        }
+        free(text);
+        json_decref(bundle);
+    }
+    if (rc == 0 && report != NULL) {
+        struct store_collection coll;
+        int found = store_collection_get(s, report, &coll, &err);
+        if (found != 0) {
+            cmd_error(found < 0 ? "%s" : "no collection '%s'", found < 0 ? err.msg : report);
+            rc = -1;
+        } else if (json_array_size(objs) > 0) {
+            char status_id[UUID_TEXT], actor[STORE_NAME_MAX + 16];
+            uuid_v4(status_id);
+            snprintf(actor, sizeof(actor), "hunt:%s", org_name);
+            struct taxii_ingest_result res;
+            if (taxii_ingest(s, who, &coll, objs, status_id, actor, &res, &err) != 0) {
+                cmd_error("report: %s", err.msg);
+                rc = -1;
+            } else {
+                fprintf(stderr, "reported %zu of %zu objects to %s (status %s)\n", res.ok,
+                        res.total, coll.id, status_id);
+                if (res.failed > 0) {
+                    fprintf(stderr, "%s\n", res.status_json.data);
+                    rc = -1;
+                }
+                buf_fini(&res.status_json);
+            }
+        }
+    }
+    json_decref(objs);
+    return rc;
+}
+
 /* The summary: its totals as one JSON line on stderr, and in full (hits per indicator,
  * the indicators set aside) in the --summary file. */
 static int write_summary(struct run *r, double secs, const char *path)
@@ -484,8 +874,9 @@ static int write_summary(struct run *r, double secs, const char *path)
 int cmd_hunt(int argc, char **argv)
 {
     const char *indicators = NULL, *bundle = NULL, *wl_file = NULL, *jobs = NULL;
-    const char *format = NULL, *summary = NULL;
-    bool no_builtin = false, quiet = false;
+    const char *format = NULL, *summary = NULL, *data = NULL, *as = NULL, *sight = NULL;
+    const char *report = NULL, *identity = NULL, *tlp_s = NULL;
+    bool no_builtin = false, quiet = false, observed = false;
     struct cmd_opt opts[] = {{"indicators", &indicators, NULL},
                              {"bundle", &bundle, NULL},
                              {"warninglist", &wl_file, NULL},
@@ -494,6 +885,13 @@ int cmd_hunt(int argc, char **argv)
                              {"format", &format, NULL},
                              {"summary", &summary, NULL},
                              {"quiet", NULL, &quiet},
+                             {"data", &data, NULL},
+                             {"as", &as, NULL},
+                             {"sightings", &sight, NULL},
+                             {"with-observed-data", NULL, &observed},
+                             {"report", &report, NULL},
+                             {"identity", &identity, NULL},
+                             {"tlp", &tlp_s, NULL},
                              {NULL, NULL, NULL}};
     struct cmd_args a;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
@@ -506,7 +904,10 @@ int cmd_hunt(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r.threads = cores > 0 ? (int)cores : 1;
     int64_t j;
-    if ((indicators == NULL) == (bundle == NULL) ||
+    enum stix_tlp tlp = STIX_TLP_AMBER;
+    int sources = (indicators != NULL) + (bundle != NULL) + (data != NULL);
+    if (sources != 1 || (data != NULL) != (as != NULL) || (report != NULL && data == NULL) ||
+        (tlp_s != NULL && (stix_tlp_parse(tlp_s, &tlp) != 0 || tlp == STIX_TLP_UNMARKED)) ||
         (jobs != NULL && str_to_i64(jobs, 1, HUNT_MAX_THREADS, &j) != 0) ||
         (format != NULL && hunt_format_parse(format, &r.format) != 0)) {
         fputs(usage, stderr);
@@ -516,7 +917,12 @@ int cmd_hunt(int argc, char **argv)
         r.threads = (int)j;
     }
     r.progress = !quiet && isatty(2);
+    r.observe = observed;
+    r.started = ts_now();
     int rc = 1;
+    struct store *st = NULL;
+    struct access_subject who = {.authenticated = true, .role = STORE_ROLE_ANALYST};
+    struct store_org org = {0};
     buf_init(&r.out, SIZE_MAX / 2);
     buf_init(&r.suppressed, SIZE_MAX / 2);
     struct timespec t0, t1;
@@ -542,7 +948,26 @@ int cmd_hunt(int argc, char **argv)
                     skipped);
         }
     }
-    if (indicators != NULL ? load_indicators(&r, indicators) != 0 : load_bundle(&r, bundle) != 0) {
+    if (data != NULL) {
+        struct err err;
+        int found;
+        if ((st = cmd_open_store(data)) == NULL) {
+            goto out;
+        }
+        if ((found = store_org_get(st, as, &org, &err)) != 0) {
+            cmd_error(found < 0 ? "%s" : "no organisation '%s'", found < 0 ? err.msg : as);
+            goto out;
+        }
+        who.org_id = org.id;
+        identity = identity ? identity : org.identity;
+    }
+    if ((sight != NULL || report != NULL) && identity == NULL) {
+        cmd_error("sightings need an identity: --data DIR --as ORG, or --identity ID");
+        goto out;
+    }
+    if (indicators != NULL ? load_indicators(&r, indicators) != 0
+        : bundle != NULL   ? load_bundle(&r, bundle) != 0
+                           : load_node(&r, st, org.id, org.name) != 0) {
         goto out;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -565,10 +990,18 @@ int cmd_hunt(int argc, char **argv)
     if (write_summary(&r, secs, summary) != 0) {
         rc = -1;
     }
+    if (rc == 0 && (sight != NULL || report != NULL) &&
+        emit_sightings(&r, sight, observed, tlp, identity, st, &who, report, org.name) != 0) {
+        rc = -1;
+    }
     rc = rc == 0 ? 0 : 1;
 out:
+    for (size_t i = 0; i < r.n_inds; i++) {
+        json_decref(r.inds[i].found);
+    }
     free(r.inds);
     free(r.list_text);
+    store_close(st);
     json_decref(r.bundle);
     buf_fini(&r.out);
     buf_fini(&r.suppressed);

@@ -7,7 +7,10 @@
  */
 #include "stix/stix.h"
 
+#include <gnutls/crypto.h>
+
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -1559,4 +1562,25 @@ json_t *stix_objects_of(json_t *doc, struct err *err)
     }
     err_set(err, "expected a STIX bundle, a TAXII envelope or a JSON array of objects");
     return NULL;
+}
+
+int stix_sco_id(const char *type, const char *canon, char out[STIX_ID_MAX])
+{
+    static const unsigned char ns[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42, 0x46, 0x6c,
+                                         0x9c, 0x01, 0xfe, 0xd2, 0x33, 0x15, 0xa9, 0xb7};
+    size_t n = strlen(canon);
+    unsigned char *in = malloc(16 + n), digest[20];
+    if (in == NULL) {
+        return -1;
+    }
+    memcpy(in, ns, 16);
+    memcpy(in + 16, canon, n);
+    int rc = gnutls_hash_fast(GNUTLS_DIG_SHA1, in, 16 + n, digest);
+    free(in);
+    if (rc != 0) {
+        return -1;
+    }
+    char u[UUID_TEXT];
+    uuid_from_bytes_v(digest, 5, u);
+    return snprintf(out, STIX_ID_MAX, "%s--%s", type, u) < STIX_ID_MAX ? 0 : -1;
 }

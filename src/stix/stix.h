@@ -58,6 +58,12 @@ const char *stix_tlp_name(enum stix_tlp tlp);
 int stix_tlp_parse(const char *s, enum stix_tlp *out);
 /* The TLP 2.0 marking-definition id for a level (NULL for UNMARKED). */
 const char *stix_tlp_marking_id(enum stix_tlp tlp);
+
+/* The deterministic id of a cyber-observable (STIX 2.1 section 2.9): "TYPE--" and the
+ * UUIDv5 (SHA-1, the STIX namespace 00abedb4-aa42-466c-9c01-fed23315a9b7) of its
+ * id-contributing properties serialised per RFC 8785 (canon: compact, keys sorted, as
+ * jansson's JSON_COMPACT | JSON_SORT_KEYS writes plain strings). Returns 0, or -1. */
+int stix_sco_id(const char *type, const char *canon, char out[STIX_ID_MAX]);
 /* The TLP 2.0 marking-definition object for a level, as the OASIS common objects define it
  * (new reference; NULL for UNMARKED). */
 json_t *stix_tlp_marking_object(enum stix_tlp tlp);

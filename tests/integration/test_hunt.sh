@@ -104,5 +104,56 @@ expect_eq "generator: -j 1 and -j 2 give the same hits in the same order" \
 expect_eq "summary file counts hits per indicator" \
     "$(jq '[.hits_per_indicator[]] | add' "$TMP/summary1.json")" "$(wc -l <"$TMP/truth.sorted")"
 
+# ---- indicators from the node, as one organisation may read them; sightings --------------------
+# ind N PATTERN TLP_ID [EXTRA]: an indicator object on one line
+ind() {
+    printf '{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"%s","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z","object_marking_refs":["%s"]%s}' \
+        "$(oid indicator "$1")" "$2" "$3" "${4:-}"
+}
+standard_node
+printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":[%s,%s,%s]}' \
+    "$(ind 1 "[ipv4-addr:value = '45.33.1.1']" "$TLP_CLEAR")" \
+    "$(ind 4 "[ipv4-addr:value = '45.33.4.4']" "$TLP_CLEAR" ',"revoked":true')" \
+    "$(ind 5 "[ipv4-addr:value = '45.33.5.5']" "$TLP_CLEAR" ',"valid_until":"2026-02-01T00:00:00Z"')" \
+    >"$TMP/pub.json"
+printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000002","objects":[%s]}' \
+    "$(ind 2 "[domain-name:value = 'secret.example.net']" "$TLP_AMBER")" >"$TMP/tf.json"
+cm import --data "$DATA" --collection public --as cert-a "$TMP/pub.json" 2>/dev/null
+cm import --data "$DATA" --collection taskforce --as cert-b "$TMP/tf.json" 2>/dev/null
+printf '2026-11-28T10:00:00Z conn 45.33.1.1 45.33.4.4 45.33.5.5 secret.example.net x.secret.example.net\n' >"$TMP/node.log"
+got=$(cm hunt --data "$DATA" --as cert-c "$TMP/node.log" 2>/dev/null | jq -r '[.indicator, .value] | @tsv')
+expect_eq "cert-c hunts only what it may read (not the task force's)" "$got" "$(oid indicator 1)	45.33.1.1"
+got=$(cm hunt --data "$DATA" --as cert-b "$TMP/node.log" 2>/dev/null | jq -r '[.indicator, .value, .match] | @tsv')
+expect_eq "cert-b hunts the task force's too; STIX domains match exactly" "$got" "$(oid indicator 1)	45.33.1.1	exact
+$(oid indicator 2)	secret.example.net	exact"
+cm hunt --data "$DATA" --as nobody "$TMP/node.log" >/dev/null 2>"$TMP/err"
+expect_eq "unknown organisation refused" "$?" 1
+
+cm hunt --data "$DATA" --as cert-b --sightings "$TMP/s.json" --with-observed-data "$TMP/node.log" "$TMP/node.log" >/dev/null 2>"$TMP/err"
+expect_eq "sightings written" "$?" 0
+ident=$(sqlite3 "$DATA/certmesh.db" "select identity from orgs where name = 'cert-b'" 2>/dev/null)
+expect_eq "one sighting per indicator hit" "$(jq -c '[.objects[] | select(.type == "sighting") | [.sighting_of_ref, .count, .first_seen, .last_seen]] | sort' "$TMP/s.json")" \
+    "$(printf '[["%s",2,"2026-11-28T10:00:00.000Z","2026-11-28T10:00:00.000Z"],["%s",2,"2026-11-28T10:00:00.000Z","2026-11-28T10:00:00.000Z"]]' "$(oid indicator 1)" "$(oid indicator 2)")"
+expect_eq "where sighted: the organisation's identity" \
+    "$(jq -r '[.objects[] | select(.type == "sighting") | .where_sighted_refs[0]] | unique | .[]' "$TMP/s.json")" "$ident"
+expect_eq "sightings marked AMBER" \
+    "$(jq -r '[.objects[] | .object_marking_refs[0]] | unique | .[]' "$TMP/s.json")" "$TLP_AMBER"
+expect_eq "observed-data holds the values found" \
+    "$(jq -r '[.objects[] | select(.type == "ipv4-addr" or .type == "domain-name") | .value] | sort | join(" ")' "$TMP/s.json")" \
+    "45.33.1.1 secret.example.net"
+expect_eq "deterministic SCO ids (STIX 2.1 section 2.9)" \
+    "$(jq -r '.objects[] | select(.type == "ipv4-addr") | .id' "$TMP/s.json")" \
+    "ipv4-addr--$(python3 -c 'import uuid; print(uuid.uuid5(uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7"), "{\"value\":\"45.33.1.1\"}"))')"
+cm hunt --data "$DATA" --as cert-b --sightings - "$TMP/node.log" 2>/dev/null | tail -n 1 >"$TMP/s2.json"
+expect_eq "without --with-observed-data no log content" \
+    "$(jq -r '[.objects[].type] | unique | join(" ")' "$TMP/s2.json")" "sighting"
+cm hunt --indicators "$DATA_DIR/indicators.txt" --sightings "$TMP/s3.json" "$DATA_DIR/corpus.log" >/dev/null 2>"$TMP/err"
+expect_eq "sightings without an identity refused" "$?" 1
+cm hunt --data "$DATA" --as cert-b --report taskforce "$TMP/node.log" >/dev/null 2>"$TMP/err"
+expect_eq "report exit" "$?" 0
+expect_contains "report says where" "$(cat "$TMP/err")" "reported 2 of 2 objects to"
+got=$(cm export --data "$DATA" --collection taskforce 2>/dev/null | jq -r '[.objects[] | select(.type == "sighting") | .sighting_of_ref] | sort | join(" ")')
+expect_eq "reported sightings are in the collection" "$got" "$(oid indicator 1) $(oid indicator 2)"
+
 echo "  $CHECKS checks passed"
 [ "$FAILS" -eq 0 ]
