@@ -40,6 +40,9 @@ static const char usage[] =
     "                     first_seen, last_seen, where_sighted_refs = ORG's identity or\n"
     "                     --identity); no log content unless --with-observed-data adds\n"
     "                     the values found as observables. Marked --tlp (default AMBER)\n"
+    "  --map FILE         which log fields are which observables, for STIX patterns that\n"
+    "                     need more than one value: {\"field\": \"TYPE:PROPERTY\"} (eve and\n"
+    "                     Zeek fields are mapped already; see docs/hunting.md)\n"
     "  --report COLL      store the sightings in the node's collection COLL as ORG, for\n"
     "                     federation to carry back to the indicators' owners\n"
     "  --warninglist FILE a list of values never to hunt for (top sites, shared hosting);\n"
@@ -57,8 +60,11 @@ static const char usage[] =
 struct ind {
     const char *label; /* in the list's text or the bundle, both kept for the run */
     size_t hits;
-    ts_us first, last; /* record times of the first and last hit (scan time without one) */
-    json_t *found;     /* distinct values found, as SCOs, for --with-observed-data */
+    ts_us first, last;          /* record times of the first and last hit (scan time without one) */
+    json_t *found;              /* distinct values found, as SCOs, for --with-observed-data */
+    struct pattern *pattern;    /* set when a hit must be confirmed by evaluating the record */
+    struct hunt_window *window; /* the pattern's recent observations */
+    uint64_t evaluated;         /* 1 + file offset of the last record evaluated for it */
 };
 
 struct run {
@@ -66,9 +72,12 @@ struct run {
     struct hunt_warninglists *wl;
     struct ind *inds;
     size_t n_inds, cap_inds;
-    char *list_text; /* the --indicators file, values NUL-terminated in place */
-    json_t *bundle;  /* the --bundle document, or the node's indicators */
-    bool observe;    /* keep the values found, for observed-data */
+    char *list_text;      /* the --indicators file, values NUL-terminated in place */
+    json_t *bundle;       /* the --bundle document, or the node's indicators */
+    bool observe;         /* keep the values found, for observed-data */
+    struct hunt_map *map; /* fields to observables, for pattern evaluation */
+    size_t patterns;      /* indicators hunted by evaluating records */
+    json_t *rec_scos;     /* the observables of the current record, built once */
     ts_us started;
     struct buf suppressed; /* JSON array members */
     size_t n_suppressed, refused;
@@ -242,11 +251,27 @@ static void consider(struct run *r, struct loader *L, json_t *o, const char *whe
     if (p == NULL || pattern_anchor_terms(p, &terms, &err) != 0) {
         fprintf(stderr, "%s: %s: pattern: %s\n", where, id, err.msg);
         L->bad++;
-    } else if (!terms.exact) {
-        fprintf(stderr, "%s: %s: needs whole records evaluated, not supported yet\n", where, id);
+    } else if (!terms.anchored) {
+        /* no value every match must contain: every record would need evaluating */
+        fprintf(stderr,
+                "%s: %s: not hunted: no value that every match must contain (a LIKE, "
+                "MATCHES, range or NOT decides it)\n",
+                where, id);
         L->complex++;
     } else {
         int tag = new_ind(r, id);
+        if (tag >= 0 && !terms.exact) {
+            /* a hit on an anchor only nominates the record: the pattern decides */
+            struct ind *in = &r->inds[tag];
+            in->window = hunt_window_new(p, HUNT_WINDOW_MAX);
+            if (in->window == NULL) {
+                L->rc = -1;
+            } else {
+                in->pattern = p;
+                p = NULL;
+                r->patterns++;
+            }
+        }
         for (int k = 0; tag >= 0 && k < terms.n; k++) {
             if (L->n_items == L->cap_items) {
                 size_t cap = L->cap_items * 2 + 64;
@@ -284,9 +309,9 @@ static int finish_load(struct run *r, struct loader *L, const char *where)
     }
     free(L->items);
     fprintf(stderr,
-            "%s: %zu indicators hunted; %zu inactive or revoked, %zu needing record "
-            "evaluation, %zu invalid\n",
-            where, L->used, L->inactive, L->complex, L->bad);
+            "%s: %zu indicators hunted (%zu by evaluating records); %zu inactive or revoked, %zu "
+            "not huntable, %zu invalid\n",
+            where, L->used, r->patterns, L->inactive, L->complex, L->bad);
     if (L->rc != 0) {
         cmd_error("out of memory");
     }
@@ -453,6 +478,8 @@ static void locate(struct run *r, size_t off)
     r->rec_end = end ? (size_t)(end - b) : r->block_len;
     r->rec_valid = true;
     r->time_known = false;
+    json_decref(r->rec_scos);
+    r->rec_scos = NULL;
 }
 
 /* ---- observables ------------------------------------------------------------------------ */
@@ -535,6 +562,29 @@ static void keep_found(struct ind *in, const struct hunt_hit *h)
     }
 }
 
+/* A hit on an anchor term of a pattern: the record joins the pattern's window, and the
+ * hit stands only if the pattern then matches (STIX 2.1 section 9). Records without a time
+ * are ordered by line, a microsecond apart, from the start of the hunt. */
+static bool confirmed(struct run *r, struct ind *in, const char *rec, size_t rn)
+{
+    uint64_t at = r->block_offset + r->rec_start + 1;
+    if (in->evaluated == at) {
+        return false; /* this record was evaluated for this pattern already */
+    }
+    in->evaluated = at;
+    if (r->rec_scos == NULL &&
+        (r->rec_scos = hunt_record_scos(r->layout, r->map, rec, rn)) == NULL) {
+        return false;
+    }
+    ts_us t = r->has_time ? r->rec_time : r->started + (ts_us)(r->block_line + r->counted_lines);
+    bool matched = false;
+    if (hunt_window_push(in->window, json_incref(r->rec_scos), t, &matched) != 0) {
+        cmd_error("out of memory evaluating %s", in->label);
+        return false;
+    }
+    return matched;
+}
+
 static void on_hit(void *ctx, const struct hunt_hit *h)
 {
     struct run *r = ctx;
@@ -547,6 +597,15 @@ static void on_hit(void *ctx, const struct hunt_hit *h)
     if (!r->time_known) {
         r->has_time = hunt_record_time(r->layout, rec, rn, &r->rec_time);
         r->time_known = true;
+    }
+    struct hunt_hit confirmed_hit;
+    if (h->tag >= 0 && (size_t)h->tag < r->n_inds && r->inds[h->tag].pattern != NULL) {
+        if (!confirmed(r, &r->inds[h->tag], rec, rn)) {
+            return;
+        }
+        confirmed_hit = *h;
+        confirmed_hit.match = HUNT_MATCH_PATTERN;
+        h = &confirmed_hit;
     }
     char field[HUNT_FIELD_MAX];
     bool has_field =
@@ -875,7 +934,7 @@ int cmd_hunt(int argc, char **argv)
 {
     const char *indicators = NULL, *bundle = NULL, *wl_file = NULL, *jobs = NULL;
     const char *format = NULL, *summary = NULL, *data = NULL, *as = NULL, *sight = NULL;
-    const char *report = NULL, *identity = NULL, *tlp_s = NULL;
+    const char *report = NULL, *identity = NULL, *tlp_s = NULL, *map_file = NULL;
     bool no_builtin = false, quiet = false, observed = false;
     struct cmd_opt opts[] = {{"indicators", &indicators, NULL},
                              {"bundle", &bundle, NULL},
@@ -892,6 +951,7 @@ int cmd_hunt(int argc, char **argv)
                              {"report", &report, NULL},
                              {"identity", &identity, NULL},
                              {"tlp", &tlp_s, NULL},
+                             {"map", &map_file, NULL},
                              {NULL, NULL, NULL}};
     struct cmd_args a;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
@@ -929,9 +989,21 @@ int cmd_hunt(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     r.wl = hunt_warninglists_new(!no_builtin);
     r.ix = hunt_index_new();
-    if (r.wl == NULL || r.ix == NULL) {
+    r.map = hunt_map_new();
+    if (r.wl == NULL || r.ix == NULL || r.map == NULL) {
         cmd_error("out of memory");
         goto out;
+    }
+    if (map_file != NULL) {
+        struct err err;
+        size_t len;
+        char *text = cmd_read_file(map_file, (size_t)1 << 20, &len, &err);
+        if (text == NULL || hunt_map_load(r.map, text, len, &err) != 0) {
+            cmd_error("%s: %s", map_file, err.msg);
+            free(text);
+            goto out;
+        }
+        free(text);
     }
     if (wl_file != NULL) {
         struct err err;
@@ -998,7 +1070,11 @@ int cmd_hunt(int argc, char **argv)
 out:
     for (size_t i = 0; i < r.n_inds; i++) {
         json_decref(r.inds[i].found);
+        hunt_window_free(r.inds[i].window);
+        pattern_free(r.inds[i].pattern);
     }
+    json_decref(r.rec_scos);
+    hunt_map_free(r.map);
     free(r.inds);
     free(r.list_text);
     store_close(st);

@@ -8,6 +8,7 @@
 #define CERTMESH_HUNT_H
 
 #include "base/base.h"
+#include "pattern/pattern.h"
 
 enum hunt_type {
     HUNT_IPV4,
@@ -151,6 +152,11 @@ size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, 
 size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
                        void *ctx);
 
+/* Every indicator-shaped value of a text, tokenised as hunt_scan() does it (URL hosts and
+ * e-mail domains also as domains), in normal form: the observables of a log record. */
+typedef void (*hunt_value_fn)(void *ctx, enum hunt_type t, const char *norm, size_t offset);
+size_t hunt_values(const char *text, size_t n, hunt_value_fn fn, void *ctx);
+
 /* ---- log records ------------------------------------------------------------------------- */
 
 enum hunt_format {
@@ -189,6 +195,12 @@ bool hunt_record_time(const struct hunt_layout *l, const char *rec, size_t n, ts
  * "28/Nov/2026:10:00:00 +0000", "28-Nov-2026 10:00:00.123" and Unix seconds. */
 bool hunt_time_parse(const char *s, size_t n, ts_us *t);
 
+/* The name of column col (Zeek, CSV), or NULL past the last. */
+const char *hunt_layout_column(const struct hunt_layout *l, int col);
+/* The raw text of column col of a Zeek or CSV record (CSV quotes stripped). */
+bool hunt_record_column(const struct hunt_layout *l, const char *rec, size_t n, int col,
+                        const char **value, size_t *len);
+
 /* One scalar of a JSON record: its dotted key path, raw text (strings without quotes,
  * escapes left as written) and offset in the record. */
 struct hunt_leaf {
@@ -203,6 +215,37 @@ struct hunt_leaf {
  * Returns 0, or -1 if the record is not a well-formed JSON object (depth at most 32). */
 typedef int (*hunt_leaf_fn)(void *ctx, const struct hunt_leaf *leaf);
 int hunt_json_leaves(const char *rec, size_t n, hunt_leaf_fn fn, void *ctx);
+
+/* ---- records as observations, patterns over streams (observe.c) ------------------------- */
+
+/* Which log fields are which observables, for pattern evaluation: a built-in mapping for
+ * Suricata eve and Zeek, overridden or extended by a user's. */
+struct hunt_map;
+
+struct hunt_map *hunt_map_new(void); /* the built-in mapping; NULL on out-of-memory */
+void hunt_map_free(struct hunt_map *m);
+/* Adds a user mapping: a JSON object {"field.path": "TYPE:PROPERTY"} whose targets are
+ * ipv4-addr:value, ipv6-addr:value, domain-name:value, url:value, email-addr:value,
+ * file:name, file:hashes.ALGO, user-account:user_id and network-traffic:src_ref, dst_ref,
+ * src_port, dst_port, protocols. Returns 0, or -1 with err. */
+int hunt_map_load(struct hunt_map *m, const char *text, size_t n, struct err *err);
+
+/* A record's observables as the SCO dictionary of an observed-data object ("0": {...}):
+ * the mapped fields (m may be NULL) and every indicator-shaped value. NULL on OOM. */
+json_t *hunt_record_scos(const struct hunt_layout *l, const struct hunt_map *m, const char *rec,
+                         size_t n);
+
+#define HUNT_WINDOW_MAX 256 /* observations one pattern's window holds */
+
+/* The recent observations a pattern is evaluated over. */
+struct hunt_window;
+
+struct hunt_window *hunt_window_new(const struct pattern *p, size_t max);
+void hunt_window_free(struct hunt_window *w); /* NULL is a no-op */
+/* Adds a record's observation (scos: reference taken) at record time t and evaluates the
+ * pattern over the window; *matched when this record completes a match. A match uses its
+ * observations up: each is reported once. Returns 0, or -1 on out-of-memory. */
+int hunt_window_push(struct hunt_window *w, json_t *scos, ts_us t, bool *matched);
 
 /* ---- reading logs ------------------------------------------------------------------------ */
 

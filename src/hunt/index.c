@@ -505,29 +505,11 @@ static char type_letter(enum hunt_type t)
     }
 }
 
+static enum hunt_type type_of_letter(char letter, const char *norm);
+
 static enum hunt_type type_of_key(const char *key)
 {
-    size_t n = strlen(key + 1);
-    switch (key[0]) {
-    case '4':
-        return HUNT_IPV4;
-    case '6':
-        return HUNT_IPV6;
-    case 'd':
-        return HUNT_DOMAIN;
-    case 'u':
-        return HUNT_URL;
-    case 'e':
-        return HUNT_EMAIL;
-    case 'b':
-        return HUNT_BTC;
-    case 'x':
-        return HUNT_ETH;
-    case 'i':
-        return HUNT_IBAN;
-    default:
-        return n == 32 ? HUNT_MD5 : n == 40 ? HUNT_SHA1 : n == 64 ? HUNT_SHA256 : HUNT_SHA512;
-    }
+    return type_of_letter(key[0], key + 1);
 }
 
 static int add_range(struct hunt_index *ix, const char *norm, const char *label, int32_t tag,
@@ -776,7 +758,34 @@ struct scan {
     hunt_hit_fn fn;
     void *ctx;
     size_t hits;
+    hunt_value_fn vfn; /* set: every value is handed out instead of looked up */
 };
+
+static enum hunt_type type_of_letter(char letter, const char *norm)
+{
+    switch (letter) {
+    case '4':
+        return HUNT_IPV4;
+    case '6':
+        return HUNT_IPV6;
+    case 'd':
+        return HUNT_DOMAIN;
+    case 'u':
+        return HUNT_URL;
+    case 'e':
+        return HUNT_EMAIL;
+    case 'b':
+        return HUNT_BTC;
+    case 'x':
+        return HUNT_ETH;
+    case 'i':
+        return HUNT_IBAN;
+    default: {
+        size_t n = strlen(norm);
+        return n == 32 ? HUNT_MD5 : n == 40 ? HUNT_SHA1 : n == 64 ? HUNT_SHA256 : HUNT_SHA512;
+    }
+    }
+}
 
 static void emit(struct scan *sc, const char *label, const char *indicator, int32_t tag,
                  enum hunt_type t, enum hunt_match m, const char *value, size_t offset)
@@ -789,6 +798,12 @@ static void emit(struct scan *sc, const char *label, const char *indicator, int3
 static bool find(struct scan *sc, char letter, const char *norm, enum hunt_match m,
                  const char *value, size_t offset)
 {
+    if (sc->vfn != NULL) {
+        if (m == HUNT_MATCH_EXACT) {
+            sc->vfn(sc->ctx, type_of_letter(letter, norm), norm, offset);
+        }
+        return false;
+    }
     char key[HUNT_VALUE_MAX + 2];
     size_t n = strlen(norm);
     if (n + 1 >= sizeof(key)) {
@@ -809,7 +824,7 @@ static void check_address(struct scan *sc, const char *norm, enum hunt_type t, s
 {
     find(sc, t == HUNT_IPV4 ? '4' : '6', norm, HUNT_MATCH_EXACT, norm, offset);
     struct ip_prefix ip;
-    if (sc->ix->n_ranges == 0 || ip_prefix_parse(norm, strlen(norm), &ip) != 0) {
+    if (sc->vfn != NULL || sc->ix->n_ranges == 0 || ip_prefix_parse(norm, strlen(norm), &ip) != 0) {
         return;
     }
     /* walk the address's bits: every range on the way holds it */
@@ -832,8 +847,8 @@ static void check_address(struct scan *sc, const char *norm, enum hunt_type t, s
 static void check_domain(struct scan *sc, const char *norm, size_t offset)
 {
     find(sc, 'd', norm, HUNT_MATCH_EXACT, norm, offset);
-    for (const char *p = strchr(norm, '.'); p != NULL && strchr(p + 1, '.') != NULL;
-         p = strchr(p + 1, '.')) {
+    for (const char *p = strchr(norm, '.');
+         sc->vfn == NULL && p != NULL && strchr(p + 1, '.') != NULL; p = strchr(p + 1, '.')) {
         find(sc, 'd', p + 1, HUNT_MATCH_SUBDOMAIN, norm, offset);
     }
 }
@@ -968,7 +983,7 @@ static void check_token(struct scan *sc, const char *text, size_t s, size_t e)
 size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
                        void *ctx)
 {
-    struct scan sc = {ix, fn, ctx, 0};
+    struct scan sc = {ix, fn, ctx, 0, NULL};
     size_t i = 0;
     while (i < n) {
         while (i < n && delim[(unsigned char)text[i]]) {
@@ -1280,7 +1295,7 @@ size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, 
     if (masks == NULL) {
         masks = masks_pick(); /* idempotent: a race only picks the same function twice */
     }
-    struct fast f = {.sc = {ix, fn, ctx, 0}, .text = text, .n = n};
+    struct fast f = {.sc = {ix, fn, ctx, 0, NULL}, .text = text, .n = n};
     const unsigned char *t = (const unsigned char *)text;
     const uint64_t colon_events = ix->v6map != NULL ? ~0ULL : 0;
     bool in_run = false; /* a run crosses into the next block */
@@ -1348,4 +1363,24 @@ size_t hunt_scan_lines(const struct hunt_index *ix, const char *text, size_t n, 
 size_t hunt_scan(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn, void *ctx)
 {
     return hunt_scan_lines(ix, text, n, fn, ctx, NULL);
+}
+
+size_t hunt_values(const char *text, size_t n, hunt_value_fn fn, void *ctx)
+{
+    tables_init();
+    struct scan sc = {NULL, NULL, ctx, 0, fn};
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && delim[(unsigned char)text[i]]) {
+            i++;
+        }
+        size_t start = i;
+        while (i < n && !delim[(unsigned char)text[i]]) {
+            i++;
+        }
+        if (i > start) {
+            check_token(&sc, text, start, i);
+        }
+    }
+    return 0;
 }

@@ -530,3 +530,38 @@ bool hunt_record_time(const struct hunt_layout *l, const char *rec, size_t n, ts
     }
     }
 }
+
+const char *hunt_layout_column(const struct hunt_layout *l, int col)
+{
+    return col >= 0 && col < l->n_cols ? l->cols[col] : NULL;
+}
+
+bool hunt_record_column(const struct hunt_layout *l, const char *rec, size_t n, int col,
+                        const char **value, size_t *len)
+{
+    if (l->sep == 0 || (l->format == HUNT_FORMAT_ZEEK && n > 0 && rec[0] == '#')) {
+        return false;
+    }
+    int c = 0;
+    bool quoted = false;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && l->format == HUNT_FORMAT_CSV && rec[i] == '"') {
+            quoted = !quoted;
+        } else if (i == n || (rec[i] == l->sep && !quoted)) {
+            if (c == col) {
+                size_t a = start, b = i;
+                if (b - a >= 2 && rec[a] == '"' && rec[b - 1] == '"') {
+                    a++;
+                    b--;
+                }
+                *value = rec + a;
+                *len = b - a;
+                return true;
+            }
+            c++;
+            start = i + 1;
+        }
+    }
+    return false;
+}

@@ -144,7 +144,7 @@ out=$(printf 'x 1.2.3.4 y c2.evil.example evil.example 5.6.7.8 9.9.9.10 9.9.9.11
 expect_eq "hunt bundle hits" "$(printf '%s\n' "$out" | jq -r '[.indicator, .value, .match] | join(" ")')" \
     "$(printf '%s\n' "indicator--00000000-0000-4000-8000-000000000001 1.2.3.4 exact" \
         "indicator--00000000-0000-4000-8000-000000000001 evil.example exact")"
-expect_contains "hunt bundle summary" "$(cat "$TMP/hunt.err")" "2 inactive or revoked, 1 needing record evaluation"
+expect_contains "hunt bundle summary" "$(cat "$TMP/hunt.err")" "2 indicators hunted (1 by evaluating records); 2 inactive or revoked"
 
 # serve refuses plain HTTP off loopback
 out=$(cm serve --data "$DATA" --listen 0.0.0.0:0 --plain-http 2>&1)

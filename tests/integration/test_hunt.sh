@@ -104,6 +104,40 @@ expect_eq "generator: -j 1 and -j 2 give the same hits in the same order" \
 expect_eq "summary file counts hits per indicator" \
     "$(jq '[.hits_per_indicator[]] | add' "$TMP/summary1.json")" "$(wc -l <"$TMP/truth.sorted")"
 
+# ---- STIX patterns that need records evaluated, over the stream ------------------------------------
+pind() {
+    printf '{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","pattern":"%s","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}' \
+        "$(printf 'indicator--00000000-0000-4000-8000-%012d' "$1")" "$2"
+}
+printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000009","objects":[%s,%s,%s]}' \
+    "$(pind 71 "[network-traffic:dst_ref.value = '45.33.7.7' AND network-traffic:dst_port = 443]")" \
+    "$(pind 72 "([domain-name:value = 'stage1.example.net'] FOLLOWEDBY [ipv4-addr:value = '45.33.8.8']) WITHIN 60 SECONDS")" \
+    "$(pind 73 "[url:value LIKE '%evil%']")" >"$TMP/patterns.json"
+eve() { printf '{"timestamp":"2026-11-28T%s.000000+0000","event_type":"%s","src_ip":"10.0.0.5","src_port":50000,"dest_ip":"%s","dest_port":%s,"proto":"TCP"%s}\n' "$@"; }
+{
+    eve 10:00:00 flow 45.33.7.7 80 ''
+    eve 10:00:01 flow 45.33.7.7 443 ''
+    eve 10:00:02 dns 10.0.0.53 53 ',"dns":{"rrname":"stage1.example.net"}'
+    eve 10:00:32 flow 45.33.8.8 8080 ''
+    eve 10:05:00 dns 10.0.0.53 53 ',"dns":{"rrname":"stage1.example.net"}'
+    eve 10:07:00 flow 45.33.8.8 8080 ''
+    eve 10:10:10 dns 10.0.0.53 53 ',"dns":{"rrname":"stage1.example.net"}'
+} >"$TMP/pat.json"
+got=$(cm hunt --bundle "$TMP/patterns.json" "$TMP/pat.json" 2>"$TMP/err" | jq -r '[.line, .indicator[-2:], .value, .match, .field] | @tsv')
+expect_eq "patterns: compound network-traffic and FOLLOWEDBY ... WITHIN" "$got" "2	71	45.33.7.7	pattern	dest_ip
+4	72	45.33.8.8	pattern	dest_ip"
+expect_contains "patterns: what cannot be anchored is said" "$(cat "$TMP/err")" "indicator--00000000-0000-4000-8000-000000000073: not hunted"
+expect_contains "patterns: counted" "$(cat "$TMP/err")" "2 indicators hunted (2 by evaluating records)"
+# the same with a user mapping for a CSV firewall log
+printf '{"dst":"network-traffic:dst_ref","dport":"network-traffic:dst_port"}' >"$TMP/map.json"
+printf 'time,dst,dport\n2026-11-28T10:00:00Z,45.33.7.7,80\n2026-11-28T10:00:01Z,45.33.7.7,443\n' >"$TMP/fw.csv"
+got=$(cm hunt --format csv --map "$TMP/map.json" --bundle "$TMP/patterns.json" "$TMP/fw.csv" 2>/dev/null | jq -r '[.line, .field, .match] | @tsv')
+expect_eq "patterns: --map makes CSV columns observables" "$got" "3	dst	pattern"
+printf '{"dst":"no-such:thing"}' >"$TMP/badmap.json"
+cm hunt --map "$TMP/badmap.json" --bundle "$TMP/patterns.json" "$TMP/fw.csv" >/dev/null 2>"$TMP/err"
+expect_eq "patterns: a bad mapping is refused" "$?" 1
+expect_contains "patterns: and says why" "$(cat "$TMP/err")" "the target must be one of"
+
 # ---- indicators from the node, as one organisation may read them; sightings --------------------
 # ind N PATTERN TLP_ID [EXTRA]: an indicator object on one line
 ind() {
