@@ -80,8 +80,9 @@ void hunt_index_free(struct hunt_index *ix); /* NULL is a no-op */
 
 /* Adds one indicator value (any form hunt_classify accepts) with a caller label (its id or
  * the value itself, copied) and a caller tag handed back in hits (-1 when unused). flags:
- * HUNT_EXACT_ONLY or 0. Returns 0, 1 if the value was already there (the first label and tag
- * stay), -1 with err if the value is not an indicator or memory ran out. */
+ * HUNT_EXACT_ONLY or 0. The same value under another label (another indicator sharing it)
+ * is kept beside the first, and both are hit. Returns 0, 1 if the value is already there
+ * under this label, -1 with err if the value is not an indicator or memory ran out. */
 int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const char *label,
                    unsigned flags, int32_t tag, struct err *err);
 /* The same for a value hunt_classify() has already recognised (type and normal form). */

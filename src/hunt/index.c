@@ -42,6 +42,7 @@ struct entry {
     uint32_t key;   /* arena offset of type letter + normal form */
     uint32_t label; /* arena offset of the caller's label */
     int32_t tag;
+    int32_t next;    /* another indicator with the same value (entry number), or -1 */
     bool exact_only; /* no subdomain matches */
 };
 
@@ -524,8 +525,9 @@ static int add_range(struct hunt_index *ix, const char *norm, const char *label,
     if (node < 0) {
         return err_set(err, "out of memory");
     }
+    /* the same range from another indicator (another label) is kept beside it */
     for (int32_t k = ix->nodes[node].ranges; k >= 0; k = ix->ranges[k].next) {
-        if (ix->ranges[k].p.bits == p.bits) {
+        if (strcmp(ix->arena + ix->ranges[k].label, label) == 0) {
             return 1;
         }
     }
@@ -577,10 +579,19 @@ static int add_key(struct hunt_index *ix, const char *key, size_t kn, uint64_t h
                    unsigned flags, int32_t tag, struct err *err)
 {
     bool oom = false;
-    if (lookup_h(ix, key, kn, h) != NULL) {
-        return 1;
+    const struct entry *had = lookup_h(ix, key, kn, h);
+    int32_t last = -1;
+    if (had != NULL) {
+        /* the same value from another indicator (another label) is chained to it, so that
+         * every indicator sharing a value is hit and sighted */
+        for (int32_t k = (int32_t)(had - ix->entries); k >= 0; k = ix->entries[k].next) {
+            if (strcmp(ix->arena + ix->entries[k].label, label) == 0) {
+                return 1;
+            }
+            last = k;
+        }
     }
-    if ((ix->count + 1) * 10 > ix->cap * 7 && grow_slots(ix) != 0) {
+    if (had == NULL && (ix->count + 1) * 10 > ix->cap * 7 && grow_slots(ix) != 0) {
         return err_set(err, "out of memory");
     }
     if (grow_array((void **)&ix->entries, &ix->cap_entries, ix->count + 1, sizeof(struct entry)) !=
@@ -589,11 +600,20 @@ static int add_key(struct hunt_index *ix, const char *key, size_t kn, uint64_t h
         return err_set(err, "out of memory");
     }
     struct entry *e = &ix->entries[ix->count];
-    e->key = arena_add(ix, key, kn, &oom);
+    e->key = last >= 0 ? ix->entries[last].key : arena_add(ix, key, kn, &oom);
     e->label = strcmp(label, key + 1) == 0 ? e->key + 1 : arena_add(ix, label, strlen(label), &oom);
     e->tag = tag;
+    e->next = -1;
     e->exact_only = (flags & HUNT_EXACT_ONLY) != 0;
-    if (oom || prefilter_add(ix, ix->arena + e->key) != 0) {
+    if (oom) {
+        return err_set(err, "out of memory");
+    }
+    if (last >= 0) {
+        ix->entries[last].next = (int32_t)ix->count;
+        ix->count++;
+        return 0;
+    }
+    if (prefilter_add(ix, ix->arena + e->key) != 0) {
         return err_set(err, "out of memory");
     }
     slot_put(ix->slots, ix->cap, h << 32 | (uint64_t)(ix->count + 1));
@@ -812,12 +832,16 @@ static bool find(struct scan *sc, char letter, const char *norm, enum hunt_match
     key[0] = letter;
     memcpy(key + 1, norm, n + 1);
     const struct entry *e = lookup(sc->ix, key, n + 1);
-    if (e == NULL || (m == HUNT_MATCH_SUBDOMAIN && e->exact_only)) {
-        return false;
+    bool found = false;
+    for (; e != NULL; e = e->next >= 0 ? &sc->ix->entries[e->next] : NULL) {
+        if (m == HUNT_MATCH_SUBDOMAIN && e->exact_only) {
+            continue;
+        }
+        const char *k = key_of(sc->ix, e);
+        emit(sc, sc->ix->arena + e->label, k + 1, e->tag, type_of_key(k), m, value, offset);
+        found = true;
     }
-    const char *k = key_of(sc->ix, e);
-    emit(sc, sc->ix->arena + e->label, k + 1, e->tag, type_of_key(k), m, value, offset);
-    return true;
+    return found;
 }
 
 static void check_address(struct scan *sc, const char *norm, enum hunt_type t, size_t offset)

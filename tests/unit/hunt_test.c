@@ -258,7 +258,7 @@ static void exact_whole_token_matching(void)
         CHECK(hunt_index_add(ix, indicators[i], strlen(indicators[i]), indicators[i], 0, -1,
                              &err) == 0);
     }
-    CHECK(hunt_index_add(ix, "1.2.3.4", 7, "again", 0, -1, &err) == 1);
+    CHECK(hunt_index_add(ix, " 1.2.3.4", 8, "1.2.3.4", 0, -1, &err) == 1); /* same label */
     CHECK(hunt_index_add(ix, "nonsense", 8, "x", 0, -1, &err) == -1);
     CHECK(hunt_index_size(ix) == 9);
     static const struct {
@@ -296,6 +296,25 @@ static void exact_whole_token_matching(void)
     hunt_index_free(NULL);
 }
 
+/* Two indicators (two STIX ids) sharing a value: both are hit, each once. */
+static void shared_values(void)
+{
+    struct err err;
+    struct hunt_index *ix = hunt_index_new();
+    FAIL_IF(ix == NULL);
+    CHECK(hunt_index_add(ix, "evil.example", 12, "indicator-a", 0, 1, &err) == 0);
+    CHECK(hunt_index_add(ix, "evil.example", 12, "indicator-b", HUNT_EXACT_ONLY, 2, &err) == 0);
+    CHECK(hunt_index_add(ix, "EVIL.example", 12, "indicator-b", 0, 2, &err) == 1);
+    CHECK(hunt_index_add(ix, "10.9.0.0/16", 11, "range-a", 0, 3, &err) == 0);
+    CHECK(hunt_index_add(ix, "10.9.1.0/16", 11, "range-b", 0, 4, &err) == 0);
+    CHECK(hunt_index_size(ix) == 4);
+    CHECK(strcmp(scan(ix, "evil.example"), "indicator-a/exact@0 indicator-b/exact@0") == 0);
+    /* indicator-b came from a STIX pattern: exact only */
+    CHECK(strcmp(scan(ix, "x.evil.example"), "indicator-a/subdomain@0") == 0);
+    CHECK(strcmp(scan(ix, "10.9.8.7"), "range-b/in-range@0 range-a/in-range@0") == 0);
+    hunt_index_free(ix);
+}
+
 static void nested_ranges(void)
 {
     struct err err;
@@ -306,7 +325,8 @@ static void nested_ranges(void)
     for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
         CHECK(hunt_index_add(ix, ranges[i], strlen(ranges[i]), ranges[i], 0, -1, &err) == 0);
     }
-    CHECK(hunt_index_add(ix, "203.0.113.7/24", 14, "dup", 0, -1, &err) == 1); /* same network */
+    CHECK(hunt_index_add(ix, "203.0.113.7/24", 14, "203.0.113.0/24", 0, -1, &err) ==
+          1); /* the same network, the same label */
     CHECK(strcmp(scan(ix, "x 203.0.113.200 y"),
                  "203.0.113.200/exact@2 0.0.0.0/0/in-range@2 203.0.113.0/24/in-range@2 "
                  "203.0.113.128/25/in-range@2") == 0);
@@ -452,6 +472,7 @@ const struct unit_test hunt_tests[] = {
     {"refuses_near_misses", refuses_near_misses},
     {"exact_whole_token_matching", exact_whole_token_matching},
     {"nested_ranges", nested_ranges},
+    {"shared_values", shared_values},
     {"prefilter_loses_nothing", prefilter_loses_nothing},
     {"log_times", log_times},
     {"json_records", json_records},
