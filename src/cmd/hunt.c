@@ -56,11 +56,16 @@ static const char usage[] =
     "The summary (records, bytes, seconds, MB/s, hits, indicators set aside) is the last\n"
     "line on stderr, as JSON; --summary adds the hits per indicator and what was set aside.\n";
 
-/* One indicator as the user gave it; every value it contributes carries its number. */
+/* One indicator as the user gave it; every value it contributes carries its number. A
+ * million of them are hunted at once, so what only some need (hits, patterns) is apart. */
 struct ind {
     const char *label; /* in the list's text or the bundle, both kept for the run */
+    int32_t more;      /* index into run.more, or -1 */
+};
+
+struct ind_more {
     size_t hits;
-    ts_us first, last;          /* record times of the first and last hit (scan time without one) */
+    ts_us first, last;          /* record times of the first and last hit (scan time without) */
     json_t *found;              /* distinct values found, as SCOs, for --with-observed-data */
     struct pattern *pattern;    /* set when a hit must be confirmed by evaluating the record */
     struct hunt_window *window; /* the pattern's recent observations */
@@ -72,6 +77,8 @@ struct run {
     struct hunt_warninglists *wl;
     struct ind *inds;
     size_t n_inds, cap_inds;
+    struct ind_more *more;
+    size_t n_more, cap_more;
     char *list_text;      /* the --indicators file, values NUL-terminated in place */
     json_t *bundle;       /* the --bundle document, or the node's indicators */
     bool observe;         /* keep the values found, for observed-data */
@@ -106,6 +113,42 @@ static const char *label_of(const struct run *r, size_t i)
     return r->inds[i].label;
 }
 
+/* The hits and pattern state of indicator i, made on first use; NULL on out-of-memory. */
+static struct ind_more *more_of(struct run *r, size_t i)
+{
+    if (r->inds[i].more >= 0) {
+        return &r->more[r->inds[i].more];
+    }
+    if (r->n_more == r->cap_more) {
+        size_t cap = r->cap_more * 2 + 64;
+        struct ind_more *p = realloc(r->more, cap * sizeof(*p));
+        if (p == NULL) {
+            return NULL;
+        }
+        r->more = p;
+        r->cap_more = cap;
+    }
+    r->more[r->n_more] = (struct ind_more){0};
+    r->inds[i].more = (int32_t)r->n_more;
+    return &r->more[r->n_more++];
+}
+
+/* The hit count of indicator i. */
+static size_t hits_of(const struct run *r, size_t i)
+{
+    return r->inds[i].more >= 0 ? r->more[r->inds[i].more].hits : 0;
+}
+
+/* The pattern state of indicator i when it is hunted by evaluating records, else NULL. */
+static struct ind_more *pattern_of(struct run *r, int32_t tag)
+{
+    if (tag < 0 || (size_t)tag >= r->n_inds || r->inds[tag].more < 0) {
+        return NULL;
+    }
+    struct ind_more *m = &r->more[r->inds[tag].more];
+    return m->pattern != NULL ? m : NULL;
+}
+
 /* A new indicator labelled label (which must outlive the run); its number, or -1. */
 static int new_ind(struct run *r, const char *label)
 {
@@ -118,7 +161,7 @@ static int new_ind(struct run *r, const char *label)
         r->inds = p;
         r->cap_inds = cap;
     }
-    r->inds[r->n_inds] = (struct ind){.label = label};
+    r->inds[r->n_inds] = (struct ind){.label = label, .more = -1};
     return (int)r->n_inds++;
 }
 
@@ -262,9 +305,8 @@ static void consider(struct run *r, struct loader *L, json_t *o, const char *whe
         int tag = new_ind(r, id);
         if (tag >= 0 && !terms.exact) {
             /* a hit on an anchor only nominates the record: the pattern decides */
-            struct ind *in = &r->inds[tag];
-            in->window = hunt_window_new(p, HUNT_WINDOW_MAX);
-            if (in->window == NULL) {
+            struct ind_more *in = more_of(r, (size_t)tag);
+            if (in == NULL || (in->window = hunt_window_new(p, HUNT_WINDOW_MAX)) == NULL) {
                 L->rc = -1;
             } else {
                 in->pattern = p;
@@ -541,7 +583,7 @@ static json_t *sco_of(enum hunt_type t, const char *value)
     return sco;
 }
 
-static void keep_found(struct ind *in, const struct hunt_hit *h)
+static void keep_found(struct ind_more *in, const struct hunt_hit *h)
 {
     if (in->found == NULL && (in->found = json_object()) == NULL) {
         return;
@@ -565,7 +607,8 @@ static void keep_found(struct ind *in, const struct hunt_hit *h)
 /* A hit on an anchor term of a pattern: the record joins the pattern's window, and the
  * hit stands only if the pattern then matches (STIX 2.1 section 9). Records without a time
  * are ordered by line, a microsecond apart, from the start of the hunt. */
-static bool confirmed(struct run *r, struct ind *in, const char *rec, size_t rn)
+static bool confirmed(struct run *r, struct ind_more *in, const char *label, const char *rec,
+                      size_t rn)
 {
     uint64_t at = r->block_offset + r->rec_start + 1;
     if (in->evaluated == at) {
@@ -579,7 +622,7 @@ static bool confirmed(struct run *r, struct ind *in, const char *rec, size_t rn)
     ts_us t = r->has_time ? r->rec_time : r->started + (ts_us)(r->block_line + r->counted_lines);
     bool matched = false;
     if (hunt_window_push(in->window, json_incref(r->rec_scos), t, &matched) != 0) {
-        cmd_error("out of memory evaluating %s", in->label);
+        cmd_error("out of memory evaluating %s", label);
         return false;
     }
     return matched;
@@ -599,8 +642,9 @@ static void on_hit(void *ctx, const struct hunt_hit *h)
         r->time_known = true;
     }
     struct hunt_hit confirmed_hit;
-    if (h->tag >= 0 && (size_t)h->tag < r->n_inds && r->inds[h->tag].pattern != NULL) {
-        if (!confirmed(r, &r->inds[h->tag], rec, rn)) {
+    struct ind_more *pat = pattern_of(r, h->tag);
+    if (pat != NULL) {
+        if (!confirmed(r, pat, h->label, rec, rn)) {
             return;
         }
         confirmed_hit = *h;
@@ -628,7 +672,10 @@ static void on_hit(void *ctx, const struct hunt_hit *h)
         return;
     }
     if (h->tag >= 0 && (size_t)h->tag < r->n_inds) {
-        struct ind *in = &r->inds[h->tag];
+        struct ind_more *in = more_of(r, (size_t)h->tag);
+        if (in == NULL) {
+            return;
+        }
         ts_us t = r->has_time ? r->rec_time : r->started;
         if (in->hits++ == 0 || t < in->first) {
             in->first = t;
@@ -759,11 +806,12 @@ static json_t *sightings(const struct run *r, const char *identity, enum stix_tl
     const char *marking = stix_tlp_marking_id(tlp);
     *plain_hit = 0;
     for (size_t i = 0; out != NULL && i < r->n_inds; i++) {
-        const struct ind *in = &r->inds[i];
-        if (in->hits == 0) {
+        if (hits_of(r, i) == 0) {
             continue;
         }
-        if (strncmp(in->label, "indicator--", 11) != 0) {
+        const char *label = r->inds[i].label;
+        const struct ind_more *in = &r->more[r->inds[i].more];
+        if (strncmp(label, "indicator--", 11) != 0) {
             (*plain_hit)++;
             continue;
         }
@@ -773,7 +821,7 @@ static json_t *sightings(const struct run *r, const char *identity, enum stix_tl
         json_t *sg = json_pack(
             "{s:s,s:s,s:s,s:o,s:o,s:s,s:s,s:I,s:o,s:o,s:[s]}", "type", "sighting", "spec_version",
             "2.1", "id", sid, "created", stamp(now), "modified", stamp(now), "created_by_ref",
-            identity, "sighting_of_ref", in->label, "count",
+            identity, "sighting_of_ref", label, "count",
             (json_int_t)(in->hits < 999999999 ? in->hits : 999999999), "first_seen",
             stamp(in->first), "last_seen", stamp(in->last), "where_sighted_refs", identity);
         if (sg != NULL && marking != NULL) {
@@ -895,7 +943,7 @@ static int write_summary(struct run *r, double secs, const char *path)
     buf_init(&s, SIZE_MAX / 2);
     size_t hit_inds = 0;
     for (size_t i = 0; i < r->n_inds; i++) {
-        hit_inds += r->inds[i].hits > 0;
+        hit_inds += hits_of(r, i) > 0;
     }
     int rc = buf_printf(&s,
                         "{\"records\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,"
@@ -908,9 +956,9 @@ static int write_summary(struct run *r, double secs, const char *path)
     rc = rc || buf_puts(&s, ",\"hits_per_indicator\":{");
     bool first = true;
     for (size_t i = 0; i < r->n_inds && rc == 0; i++) {
-        if (r->inds[i].hits > 0) {
+        if (hits_of(r, i) > 0) {
             rc = (first ? 0 : buf_puts(&s, ",")) || buf_json_str(&s, label_of(r, i)) ||
-                 buf_printf(&s, ":%zu", r->inds[i].hits);
+                 buf_printf(&s, ":%zu", hits_of(r, i));
             first = false;
         }
     }
@@ -1068,11 +1116,12 @@ int cmd_hunt(int argc, char **argv)
     }
     rc = rc == 0 ? 0 : 1;
 out:
-    for (size_t i = 0; i < r.n_inds; i++) {
-        json_decref(r.inds[i].found);
-        hunt_window_free(r.inds[i].window);
-        pattern_free(r.inds[i].pattern);
+    for (size_t i = 0; i < r.n_more; i++) {
+        json_decref(r.more[i].found);
+        hunt_window_free(r.more[i].window);
+        pattern_free(r.more[i].pattern);
     }
+    free(r.more);
     json_decref(r.rec_scos);
     hunt_map_free(r.map);
     free(r.inds);

@@ -108,7 +108,8 @@ struct hunt_item {
     const char *list; /* the warninglist that caught it */
     /* the index's own */
     size_t key;
-    uint64_t hash;
+    uint64_t hash, pf;
+    bool has_pf;
 };
 
 /* Classifies n values on up to threads threads, sets aside those a warninglist (may be

@@ -401,11 +401,24 @@ static bool url_host_address(const char *norm, struct ip_prefix *ip)
     return ip_prefix_parse(host, colon ? (size_t)(colon - host) : hn, ip) == 0;
 }
 
-static int prefilter_add(struct hunt_index *ix, const char *key)
+static bool v4_parse(const char *s, size_t n, uint32_t *out);
+
+/* Adds an entry's key to the prefilter; pf is its string_key() when already known. */
+static int prefilter_add(struct hunt_index *ix, const char *key, const uint64_t *pf)
 {
     uint64_t h;
     struct ip_prefix ip;
-    if (string_key(key, &h)) {
+    uint32_t a;
+    if (key[0] == '4' && v4_parse(key + 1, strlen(key + 1), &a)) {
+        /* the common case, without inet_pton */
+        if (ix->v4map == NULL && (ix->v4map = calloc((1u << V4MAP_BITS) / 64, 8)) == NULL) {
+            return -1;
+        }
+        ix->v4map[(a >> 8) / 64] |= 1ULL << ((a >> 8) % 64);
+        return 0;
+    }
+    if (pf != NULL || string_key(key, &h)) {
+        h = pf != NULL ? *pf : h;
         bloom_set(ix->bloom, ix->bloom_words, h);
         ix->bloom_keys++;
         return 0;
@@ -575,8 +588,9 @@ int hunt_index_add(struct hunt_index *ix, const char *value, size_t n, const cha
 }
 
 /* Adds key (type letter + normal form, kn bytes) whose key_hash() is h. */
-static int add_key(struct hunt_index *ix, const char *key, size_t kn, uint64_t h, const char *label,
-                   unsigned flags, int32_t tag, struct err *err)
+static int add_key(struct hunt_index *ix, const char *key, size_t kn, uint64_t h,
+                   const uint64_t *pf, const char *label, unsigned flags, int32_t tag,
+                   struct err *err)
 {
     bool oom = false;
     const struct entry *had = lookup_h(ix, key, kn, h);
@@ -613,7 +627,7 @@ static int add_key(struct hunt_index *ix, const char *key, size_t kn, uint64_t h
         ix->count++;
         return 0;
     }
-    if (prefilter_add(ix, ix->arena + e->key) != 0) {
+    if (prefilter_add(ix, ix->arena + e->key, pf) != 0) {
         return err_set(err, "out of memory");
     }
     slot_put(ix->slots, ix->cap, h << 32 | (uint64_t)(ix->count + 1));
@@ -644,7 +658,7 @@ int hunt_index_add_norm(struct hunt_index *ix, enum hunt_type t, const char *nor
     if (kn == 0) {
         return err_set(err, "value too long");
     }
-    return add_key(ix, key, kn, key_hash(key, kn), label, flags, tag, err);
+    return add_key(ix, key, kn, key_hash(key, kn), NULL, label, flags, tag, err);
 }
 
 /* ---- many values at once ---------------------------------------------------------------- */
@@ -666,6 +680,7 @@ static void *classify_range(void *arg)
         struct err err;
         it->list = NULL;
         it->hash = 0;
+        it->has_pf = false;
         if (hunt_classify(it->value, it->len, &it->type, norm, &err) != 0) {
             it->status = HUNT_ITEM_INVALID;
             continue;
@@ -682,6 +697,7 @@ static void *classify_range(void *arg)
         const char *k = it->type == HUNT_CIDR4 || it->type == HUNT_CIDR6 ? norm : key;
         it->key = j->keys.len;
         it->hash = kn ? key_hash(k, kn) : 0;
+        it->has_pf = k == key && key[0] != '4' && string_key(key, &it->pf);
         if (kn == 0 || buf_append(&j->keys, k, kn) != 0 || buf_append(&j->keys, "", 1) != 0) {
             j->oom = kn != 0;
             it->status = HUNT_ITEM_INVALID;
@@ -732,7 +748,11 @@ int hunt_index_add_items(struct hunt_index *ix, const struct hunt_warninglists *
         }
         for (size_t i = j->begin; i < j->end && rc == 0; i++) {
             if (i + ahead < j->end) {
-                __builtin_prefetch(&ix->slots[items[i + ahead].hash & (ix->cap - 1)]);
+                const struct hunt_item *next = &items[i + ahead];
+                __builtin_prefetch(&ix->slots[next->hash & (ix->cap - 1)]);
+                if (next->has_pf) {
+                    __builtin_prefetch(&ix->bloom[next->pf & (ix->bloom_words - 1)]);
+                }
             }
             struct hunt_item *it = &items[i];
             if (it->status != HUNT_ITEM_ADDED) {
@@ -743,7 +763,8 @@ int hunt_index_add_items(struct hunt_index *ix, const struct hunt_warninglists *
             if (it->type == HUNT_CIDR4 || it->type == HUNT_CIDR6) {
                 r = add_range(ix, k, it->label, it->tag, err);
             } else {
-                r = add_key(ix, k, strlen(k), it->hash, it->label, flags, it->tag, err);
+                r = add_key(ix, k, strlen(k), it->hash, it->has_pf ? &it->pf : NULL, it->label,
+                            flags, it->tag, err);
             }
             if (r < 0) {
                 rc = -1;
