@@ -583,14 +583,41 @@ bool ip_prefix_within(const struct ip_prefix *inner, const struct ip_prefix *out
     return rest == 0 || (inner->addr[full] & mask) == (outer->addr[full] & mask);
 }
 
+/* Writes n (0-255) in decimal; returns the digits written. */
+static size_t put_octet(char *o, unsigned n)
+{
+    size_t k = 0;
+    if (n >= 100) {
+        o[k++] = (char)('0' + n / 100);
+    }
+    if (n >= 10) {
+        o[k++] = (char)('0' + n / 10 % 10);
+    }
+    o[k++] = (char)('0' + n % 10);
+    return k;
+}
+
 void ip_prefix_format(const struct ip_prefix *p, char out[64])
 {
-    int fam = p->family == 4 ? AF_INET : AF_INET6;
-    if (inet_ntop(fam, p->addr, out, 64) == NULL) {
+    if (p->family == 4) {
+        /* by hand: inet_ntop goes through sprintf, a third of classifying an address */
+        size_t k = 0;
+        for (int i = 0; i < 4; i++) {
+            k += put_octet(out + k, p->addr[i]);
+            out[k++] = i < 3 ? '.' : '\0';
+        }
+        if (p->bits != 32) {
+            out[k - 1] = '/';
+            k += put_octet(out + k, (unsigned)p->bits);
+            out[k] = '\0';
+        }
+        return;
+    }
+    if (inet_ntop(AF_INET6, p->addr, out, 64) == NULL) {
         out[0] = '\0';
         return;
     }
-    if (p->bits != (p->family == 4 ? 32 : 128)) {
+    if (p->bits != 128) {
         size_t l = strlen(out);
         snprintf(out + l, 64 - l, "/%d", p->bits);
     }

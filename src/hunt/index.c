@@ -1224,11 +1224,15 @@ static void handle_run(struct fast *f, size_t s, size_t e, size_t base, uint64_t
     if (len < 3) {
         return;
     }
-    size_t d; /* one past the last dot, 0 when there is none */
+    size_t d;               /* one past the last dot, 0 when there is none */
+    bool three_dots = true; /* as far as the masks tell */
     if (s >= base) {
         uint64_t in = dots >> (s - base);
         in &= len < 64 ? (1ULL << len) - 1 : ~0ULL;
         d = in ? (size_t)(64 - __builtin_clzll(in)) : 0;
+        uint64_t two = in & (in - 1);
+        two &= two - 1; /* the dots after the first two */
+        three_dots = two != 0 && (two & (two - 1)) == 0;
     } else {
         d = len;
         while (d > 0 && r[d - 1] != '.') {
@@ -1248,7 +1252,7 @@ static void handle_run(struct fast *f, size_t s, size_t e, size_t base, uint64_t
     if (numeric) {
         /* the top label is a number: an IPv4 address or nothing */
         uint32_t a;
-        if (ix->v4map != NULL && len <= 15 && v4_parse(r, len, &a)) {
+        if (ix->v4map != NULL && three_dots && len <= 15 && v4_parse(r, len, &a)) {
             probe(f, &ix->v4map[(a >> 8) / 64], 1ULL << ((a >> 8) % 64), s);
         }
         return;
