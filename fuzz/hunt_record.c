@@ -1,7 +1,8 @@
 /*
  * hunt_record.c — libFuzzer target for the record parsers that read log lines: format
  * detection and column headers (Zeek "#fields", CSV), the JSON walker that names fields,
- * field-at-offset and time extraction for every format, and the log time parser.
+ * field-at-offset and time extraction for every format, the log time parser, and the
+ * mapping of a record to STIX observables for pattern evaluation.
  */
 #include "hunt/hunt.h"
 
@@ -23,6 +24,10 @@ static int leaf(void *ctx, const struct hunt_leaf *lf)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
+    static struct hunt_map *map;
+    if (map == NULL && (map = hunt_map_new()) == NULL) {
+        return 0;
+    }
     static const enum hunt_format formats[] = {HUNT_FORMAT_AUTO, HUNT_FORMAT_PLAIN,
                                                HUNT_FORMAT_JSON, HUNT_FORMAT_ZEEK, HUNT_FORMAT_CSV};
     for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]); f++) {
@@ -42,6 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (void)hunt_time_parse(line, n, &t);
             size_t len[1] = {n};
             (void)hunt_json_leaves(line, n, leaf, len);
+            json_decref(hunt_record_scos(l, map, line, n));
         }
         hunt_layout_free(l);
     }

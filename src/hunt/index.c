@@ -1025,10 +1025,9 @@ static void check_token(struct scan *sc, const char *text, size_t s, size_t e)
     check_value(sc, text + s, e - s, s);
 }
 
-size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
-                       void *ctx)
+/* Every whole token of the text through the exact layer. */
+static void each_token(struct scan *sc, const char *text, size_t n)
 {
-    struct scan sc = {ix, fn, ctx, 0, NULL};
     size_t i = 0;
     while (i < n) {
         while (i < n && delim[(unsigned char)text[i]]) {
@@ -1039,9 +1038,16 @@ size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, 
             i++;
         }
         if (i > start) {
-            check_token(&sc, text, start, i);
+            check_token(sc, text, start, i);
         }
     }
+}
+
+size_t hunt_scan_exact(const struct hunt_index *ix, const char *text, size_t n, hunt_hit_fn fn,
+                       void *ctx)
+{
+    struct scan sc = {ix, fn, ctx, 0, NULL};
+    each_token(&sc, text, n);
     return sc.hits;
 }
 
@@ -1418,18 +1424,6 @@ size_t hunt_values(const char *text, size_t n, hunt_value_fn fn, void *ctx)
 {
     tables_init();
     struct scan sc = {NULL, NULL, ctx, 0, fn};
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && delim[(unsigned char)text[i]]) {
-            i++;
-        }
-        size_t start = i;
-        while (i < n && !delim[(unsigned char)text[i]]) {
-            i++;
-        }
-        if (i > start) {
-            check_token(&sc, text, start, i);
-        }
-    }
+    each_token(&sc, text, n);
     return 0;
 }

@@ -146,6 +146,9 @@ struct scos {
 
 static const char *add_sco(struct scos *s, const char *type, const char *prop, json_t *value)
 {
+    if (value == NULL) {
+        return NULL; /* not UTF-8: no observable */
+    }
     char sig[HUNT_VALUE_MAX + 64];
     const char *v = json_is_string(value) ? json_string_value(value) : "";
     snprintf(sig, sizeof(sig), "%s|%s|%s", type, prop, v);
@@ -157,8 +160,12 @@ static const char *add_sco(struct scos *s, const char *type, const char *prop, j
     char key[32];
     snprintf(key, sizeof(key), "%zu", json_object_size(s->dict));
     json_t *sco = json_pack("{s:s}", "type", type);
-    if (sco == NULL || json_object_set_new(sco, prop, value) != 0 ||
-        json_object_set_new(s->dict, key, sco) != 0 ||
+    if (sco == NULL || json_object_set_new(sco, prop, value) != 0) {
+        json_decref(sco);
+        s->oom = true;
+        return NULL;
+    }
+    if (json_object_set_new(s->dict, key, sco) != 0 ||
         json_object_set_new(s->by, sig, json_string(key)) != 0) {
         s->oom = true;
         return NULL;
@@ -203,6 +210,9 @@ static void add_hash(struct scos *s, const char *algo, const char *value)
     }
     char key[32];
     snprintf(key, sizeof(key), "%zu", json_object_size(s->dict));
+    if (!str_utf8_valid(value, strlen(value)) || !str_utf8_valid(algo, strlen(algo))) {
+        return; /* not UTF-8: no observable */
+    }
     json_t *sco = json_pack("{s:s,s:{s:s}}", "type", "file", "hashes", algo, value);
     if (sco == NULL || json_object_set_new(s->dict, key, sco) != 0 ||
         json_object_set_new(s->by, sig, json_string(key)) != 0) {
@@ -333,9 +343,10 @@ json_t *hunt_record_scos(const struct hunt_layout *l, const struct hunt_map *m, 
     if (s.nt != NULL) {
         char key[32];
         snprintf(key, sizeof(key), "%zu", json_object_size(s.dict));
-        if (json_object_set_new(s.dict, key, s.nt) != 0) {
+        if (json_object_set_new(s.dict, key, s.nt) != 0) { /* takes s.nt either way */
             s.oom = true;
         }
+        s.nt = NULL;
     }
     if (s.oom) {
         goto oom;
@@ -343,6 +354,7 @@ json_t *hunt_record_scos(const struct hunt_layout *l, const struct hunt_map *m, 
     json_decref(s.by);
     return s.dict;
 oom:
+    json_decref(s.nt);
     json_decref(s.dict);
     json_decref(s.by);
     return NULL;

@@ -467,6 +467,61 @@ static void json_records(void)
     hunt_layout_free(NULL);
 }
 
+/* Records as observations: eve and Zeek fields by the built-in mapping, values anywhere. */
+static void record_observables(void)
+{
+    struct hunt_map *m = hunt_map_new();
+    FAIL_IF(m == NULL);
+    const char *eve = "{\"src_ip\":\"10.0.0.5\",\"dest_ip\":\"45.33.7.7\",\"dest_port\":443,"
+                      "\"proto\":\"TCP\",\"tls\":{\"sni\":\"C2.Example.NET\"}}";
+    struct hunt_layout *l = hunt_layout_new(HUNT_FORMAT_AUTO, eve, strlen(eve));
+    FAIL_IF(l == NULL);
+    json_t *scos = hunt_record_scos(l, m, eve, strlen(eve));
+    FAIL_IF(scos == NULL);
+    char *text = json_dumps(scos, JSON_COMPACT | JSON_SORT_KEYS);
+    CHECK(text != NULL &&
+          strcmp(text, "{\"0\":{\"type\":\"ipv4-addr\",\"value\":\"10.0.0.5\"},"
+                       "\"1\":{\"type\":\"ipv4-addr\",\"value\":\"45.33.7.7\"},"
+                       "\"2\":{\"type\":\"domain-name\",\"value\":\"c2.example.net\"},"
+                       "\"3\":{\"dst_port\":443,\"dst_ref\":\"1\",\"protocols\":[\"tcp\"],"
+                       "\"src_ref\":\"0\",\"type\":\"network-traffic\"}}") == 0);
+    free(text);
+    json_decref(scos);
+    hunt_layout_free(l);
+    struct err err;
+    CHECK(hunt_map_load(m, "{\"a\":\"file:name\"}", 17, &err) == 0);
+    CHECK(hunt_map_load(m, "{\"a\":\"file:size\"}", 17, &err) == -1);
+    CHECK(hunt_map_load(m, "[1]", 3, &err) == -1);
+    hunt_map_free(m);
+}
+
+/* A FOLLOWEDBY pattern over a window: completed once, in order, within its time. */
+static void pattern_windows(void)
+{
+    struct err err;
+    const char *text = "([domain-name:value = 'a.example'] FOLLOWEDBY "
+                       "[ipv4-addr:value = '45.33.8.8']) WITHIN 60 SECONDS";
+    struct pattern *p = pattern_parse(text, strlen(text), &err);
+    FAIL_IF(p == NULL);
+    struct hunt_window *w = hunt_window_new(p, 16);
+    FAIL_IF(w == NULL);
+    json_t *dom = json_pack("{s:{s:s,s:s}}", "0", "type", "domain-name", "value", "a.example");
+    json_t *ip = json_pack("{s:{s:s,s:s}}", "0", "type", "ipv4-addr", "value", "45.33.8.8");
+    bool m;
+    ts_us s = 1000000;
+    CHECK(hunt_window_push(w, json_incref(ip), 0, &m) == 0 && !m); /* wrong order */
+    CHECK(hunt_window_push(w, json_incref(dom), s, &m) == 0 && !m);
+    CHECK(hunt_window_push(w, json_incref(ip), 30 * s, &m) == 0 && m);  /* completes */
+    CHECK(hunt_window_push(w, json_incref(ip), 31 * s, &m) == 0 && !m); /* used up */
+    CHECK(hunt_window_push(w, json_incref(dom), 100 * s, &m) == 0 && !m);
+    CHECK(hunt_window_push(w, json_incref(ip), 161 * s, &m) == 0 && !m); /* too late */
+    json_decref(dom);
+    json_decref(ip);
+    hunt_window_free(w);
+    hunt_window_free(NULL);
+    pattern_free(p);
+}
+
 const struct unit_test hunt_tests[] = {
     {"recognises_every_type", recognises_every_type},
     {"refuses_near_misses", refuses_near_misses},
@@ -476,6 +531,8 @@ const struct unit_test hunt_tests[] = {
     {"prefilter_loses_nothing", prefilter_loses_nothing},
     {"log_times", log_times},
     {"json_records", json_records},
+    {"record_observables", record_observables},
+    {"pattern_windows", pattern_windows},
     {"warninglists", warninglists},
     {NULL, NULL},
 };
