@@ -69,10 +69,13 @@ static int columns(struct hunt_layout *l, const char *s, size_t n, char sep)
             a++;
             b--;
         }
-        char *name = strndup(s + a, b - a);
+        /* not strndup: the header is not NUL-terminated, and strndup may look one past */
+        char *name = malloc(b - a + 1);
         if (name == NULL) {
             return -1;
         }
+        memcpy(name, s + a, b - a);
+        name[b - a] = '\0';
         if (l->time_col < 0 && is_time_name(name, b - a)) {
             l->time_col = l->n_cols;
         }
