@@ -23,6 +23,9 @@ static const struct {
     {"audit", cmd_audit, "verify the audit chain"},
     {"pattern", cmd_pattern, "check and evaluate STIX patterns"},
     {"hunt", cmd_hunt, "find indicators in log files"},
+    {"node", cmd_node, "what peers need to know of this node"},
+    {"peer", cmd_peer, "add, list and remove federation peers"},
+    {"sync", cmd_sync, "pull from peers once"},
 };
 
 static void usage(FILE *f)

@@ -20,6 +20,9 @@ int cmd_export(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_pattern(int argc, char **argv);
 int cmd_hunt(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_peer(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 /* ---- shared by the verbs (common.c) -------------------------------------------------- */
 

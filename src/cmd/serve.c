@@ -136,6 +136,14 @@ int cmd_serve(int argc, char **argv)
     fprintf(stderr, "certmesh: serving TAXII 2.1 at %s://%s/taxii2/ (API root /api/)\n",
             plain ? "http" : "https", shown);
     fflush(stderr);
+    /* what `certmesh node info` tells peers; a wildcard address is for the operator to fix */
+    char api[400];
+    snprintf(api, sizeof(api), "%s://%s/api/", plain ? "http" : "https", shown);
+    struct store *ms = cmd_open_store(data);
+    if (ms == NULL || store_meta_set(ms, "url", api, &err) != 0) {
+        log_warn("cannot record the node's URL: %s", ms ? err.msg : "store");
+    }
+    store_close(ms);
     int sig = 0;
     do {
         sigwait(&set, &sig);

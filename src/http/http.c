@@ -8,6 +8,8 @@
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -406,6 +408,32 @@ int http_cert_fingerprint(const char *cert_pem, char out[65], struct err *err)
     hex_encode(fp, 32, out);
     rc = 0;
 out:
+    gnutls_x509_crt_deinit(crt);
+    return rc;
+}
+
+int http_cert_pin(const char *cert_pem, char out[HTTP_PIN_MAX], struct err *err)
+{
+    gnutls_x509_crt_t crt = NULL;
+    gnutls_pubkey_t pub = NULL;
+    gnutls_datum_t d = {(unsigned char *)cert_pem, (unsigned)strlen(cert_pem)};
+    gnutls_datum_t spki = {NULL, 0};
+    unsigned char digest[32];
+    int rc = -1;
+    if (gnutls_x509_crt_init(&crt) < 0 || gnutls_pubkey_init(&pub) < 0 ||
+        gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_PEM) < 0 ||
+        gnutls_pubkey_import_x509(pub, crt, 0) < 0 ||
+        gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &spki) < 0 ||
+        gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, digest) < 0) {
+        err_set(err, "cannot read the certificate's public key");
+        goto out;
+    }
+    memcpy(out, "sha256//", 8);
+    b64_encode(digest, 32, out + 8);
+    rc = 0;
+out:
+    gnutls_free(spki.data);
+    gnutls_pubkey_deinit(pub);
     gnutls_x509_crt_deinit(crt);
     return rc;
 }

@@ -75,4 +75,10 @@ int http_cert_create(const char *common_name, char **cert_pem, char **key_pem,
 /* SHA-256 fingerprint of the first certificate in a PEM, as 64 lowercase hex digits. */
 int http_cert_fingerprint(const char *cert_pem, char out[65], struct err *err) BASE_WARN_UNUSED;
 
+#define HTTP_PIN_MAX 64
+/* The public-key pin peers check in the TLS handshake, before any credential is sent:
+ * "sha256//" and the base64 SHA-256 of the certificate's SubjectPublicKeyInfo (the form
+ * of curl's --pinnedpubkey). */
+int http_cert_pin(const char *cert_pem, char out[HTTP_PIN_MAX], struct err *err) BASE_WARN_UNUSED;
+
 #endif

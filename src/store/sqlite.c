@@ -78,6 +78,20 @@ struct store {
     bool clock_dirty;
 };
 
+/* Federation peers (issue 5): the peer's organisation, API root, credentials for it, its
+ * TLS public-key pin and signing key; and what is pulled from it or pushed to it, each
+ * with the cursor the next round starts from. */
+static const char peers_schema[] =
+    "CREATE TABLE IF NOT EXISTS peers(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " org_id INTEGER NOT NULL REFERENCES orgs(id), url TEXT NOT NULL, key TEXT NOT NULL,"
+    " pin TEXT NOT NULL, signing_key TEXT NOT NULL DEFAULT '', interval INTEGER NOT NULL,"
+    " require_signatures INTEGER NOT NULL DEFAULT 0, transitive INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL, last_ok INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS peer_links(peer INTEGER NOT NULL REFERENCES peers(id)"
+    " ON DELETE CASCADE, push INTEGER NOT NULL, remote TEXT NOT NULL, local TEXT NOT NULL,"
+    " cursor TEXT NOT NULL DEFAULT '', PRIMARY KEY(peer, push, remote, local));";
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS clock(last INTEGER NOT NULL);"
@@ -165,6 +179,10 @@ int store_open(const char *path, bool create, struct store **out, struct err *er
         goto fail;
     }
     if (create && exec(s, schema, err) != 0) {
+        goto fail;
+    }
+    /* tables added after the first release: created on open as well (a forward migration) */
+    if (exec(s, peers_schema, err) != 0) {
         goto fail;
     }
     if (!create) {
@@ -1119,4 +1137,231 @@ int store_meta_get(struct store *s, const char *key, char **value, struct err *e
     }
     release(st);
     return rc == SQLITE_DONE ? 1 : db_fail(s, err, "read setting");
+}
+
+/* ---- peers ------------------------------------------------------------------------------- */
+
+int store_peer_add(struct store *s, const struct store_peer *p, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "INSERT INTO peers(name, org_id, url, key, pin, signing_key, interval,"
+                " require_signatures, transitive, created) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, p->org_id);
+    sqlite3_bind_text(st, 3, p->url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, p->pin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, p->signing_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, p->interval);
+    sqlite3_bind_int(st, 8, p->require_signatures);
+    sqlite3_bind_int(st, 9, p->transitive);
+    sqlite3_bind_int64(st, 10, ts_now());
+    int rc = sqlite3_step(st);
+    release(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return err_set(err, "a peer named '%s' exists already", p->name);
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(s, err, "add peer");
+}
+
+int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
+                        const char *local, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "INSERT OR IGNORE INTO peer_links(peer, push, remote, local)"
+                " SELECT id, ?2, ?3, ?4 FROM peers WHERE name = ?1",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, push);
+    sqlite3_bind_text(st, 3, remote, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, local, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "add peer link");
+    release(st);
+    return rc;
+}
+
+static const char peer_cols[] = "SELECT id, name, org_id, url, key, pin, signing_key, interval,"
+                                " require_signatures, transitive, last_ok, last_error, failures"
+                                " FROM peers";
+
+static void peer_from_row(sqlite3_stmt *st, struct store_peer *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->id = sqlite3_column_int64(st, 0);
+    col_text(st, 1, p->name, sizeof(p->name));
+    p->org_id = sqlite3_column_int64(st, 2);
+    col_text(st, 3, p->url, sizeof(p->url));
+    col_text(st, 4, p->key, sizeof(p->key));
+    col_text(st, 5, p->pin, sizeof(p->pin));
+    col_text(st, 6, p->signing_key, sizeof(p->signing_key));
+    p->interval = sqlite3_column_int64(st, 7);
+    p->require_signatures = sqlite3_column_int(st, 8) != 0;
+    p->transitive = sqlite3_column_int(st, 9) != 0;
+    p->last_ok = sqlite3_column_int64(st, 10);
+    col_text(st, 11, p->last_error, sizeof(p->last_error));
+    p->failures = sqlite3_column_int64(st, 12);
+}
+
+int store_peer_get(struct store *s, const char *name, struct store_peer *p, struct err *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), "%s WHERE name = ?1", peer_cols);
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, sql, &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        peer_from_row(st, p);
+    }
+    release(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_fail(s, err, "get peer");
+}
+
+int store_peer_list(struct store *s, store_peer_fn fn, void *ctx, struct err *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), "%s ORDER BY name", peer_cols);
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, sql, &st, err)) {
+        return -1;
+    }
+    /* rows are copied out first: fn may use the store */
+    struct store_peer *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap * 2 + 4;
+            struct store_peer *r = realloc(rows, cap * sizeof(*r));
+            if (r == NULL) {
+                free(rows);
+                release(st);
+                return err_set(err, "out of memory");
+            }
+            rows = r;
+        }
+        peer_from_row(st, &rows[n++]);
+    }
+    release(st);
+    if (rc != SQLITE_DONE) {
+        free(rows);
+        return db_fail(s, err, "list peers");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fn(ctx, &rows[i]) != 0) {
+            break;
+        }
+    }
+    free(rows);
+    return 0;
+}
+
+int store_peer_remove(struct store *s, const char *name, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "DELETE FROM peers WHERE name = ?1", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "remove peer");
+    int changed = sqlite3_changes(s->db);
+    release(st);
+    return rc != 0 ? -1 : changed > 0 ? 0 : 1;
+}
+
+int store_peer_links(struct store *s, int64_t peer, bool push, store_link_fn fn, void *ctx,
+                     struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT remote, local, cursor FROM peer_links WHERE peer = ?1 AND push = ?2"
+                " ORDER BY remote, local",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, peer);
+    sqlite3_bind_int(st, 2, push);
+    struct store_link *rows = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap * 2 + 4;
+            struct store_link *r = realloc(rows, cap * sizeof(*r));
+            if (r == NULL) {
+                free(rows);
+                release(st);
+                return err_set(err, "out of memory");
+            }
+            rows = r;
+        }
+        struct store_link *l = &rows[n++];
+        l->peer = peer;
+        l->push = push;
+        col_text(st, 0, l->remote, sizeof(l->remote));
+        col_text(st, 1, l->local, sizeof(l->local));
+        col_text(st, 2, l->cursor, sizeof(l->cursor));
+    }
+    release(st);
+    if (rc != SQLITE_DONE) {
+        free(rows);
+        return db_fail(s, err, "list peer links");
+    }
+    int out = 0;
+    for (size_t i = 0; i < n && out == 0; i++) {
+        out = fn(ctx, &rows[i]);
+    }
+    free(rows);
+    return out < 0 ? -1 : 0;
+}
+
+int store_link_cursor_set(struct store *s, const struct store_link *l, const char *cursor,
+                          struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "UPDATE peer_links SET cursor = ?5 WHERE peer = ?1 AND push = ?2 AND remote = ?3"
+                " AND local = ?4",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, l->peer);
+    sqlite3_bind_int(st, 2, l->push);
+    sqlite3_bind_text(st, 3, l->remote, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, l->local, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, cursor, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "set cursor");
+    release(st);
+    return rc;
+}
+
+int store_peer_result(struct store *s, int64_t peer, const char *error, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                error == NULL ? "UPDATE peers SET last_ok = ?2, last_error = '', failures = 0"
+                                " WHERE id = ?1"
+                              : "UPDATE peers SET last_error = ?3, failures = failures + 1"
+                                " WHERE id = ?1",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, peer);
+    if (error == NULL) {
+        sqlite3_bind_int64(st, 2, ts_now());
+    } else {
+        sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+    }
+    int rc = step_done(s, st, err, "record peer result");
+    release(st);
+    return rc;
 }

@@ -197,4 +197,49 @@ int store_meta_set(struct store *s, const char *key, const char *value,
 /* 0 and *value malloc'ed, 1 if unset, -1 on error. */
 int store_meta_get(struct store *s, const char *key, char **value, struct err *err);
 
+/* ---- federation peers ---------------------------------------------------------------------- */
+
+struct store_peer {
+    int64_t id;
+    char name[STORE_NAME_MAX];
+    int64_t org_id; /* everything received from the peer is attributed to this organisation */
+    char url[512];  /* the peer's API root, ending in '/' */
+    char key[256];  /* ID:SECRET of the key the peer issued to us */
+    char pin[64];   /* "sha256//BASE64" of its certificate's public key */
+    char signing_key[64];
+    int64_t interval; /* seconds between rounds */
+    bool require_signatures, transitive;
+    ts_us last_ok;
+    char last_error[256];
+    int64_t failures; /* in a row */
+};
+
+struct store_link {
+    int64_t peer;
+    bool push;        /* false: pulled from the peer's remote into local */
+    char remote[128]; /* the peer's collection id */
+    char local[128];  /* our collection (id or alias) */
+    char cursor[64];  /* pull: the peer's X-TAXII-Date-Added-Last of the last committed page */
+};
+
+/* Adds a peer; err says so if the name is taken. */
+int store_peer_add(struct store *s, const struct store_peer *p, struct err *err) BASE_WARN_UNUSED;
+int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
+                        const char *local, struct err *err) BASE_WARN_UNUSED;
+/* 0 found, 1 not found, -1 error. */
+int store_peer_get(struct store *s, const char *name, struct store_peer *p, struct err *err);
+typedef int (*store_peer_fn)(void *ctx, const struct store_peer *p);
+int store_peer_list(struct store *s, store_peer_fn fn, void *ctx, struct err *err);
+/* 0 removed (with its links and cursors), 1 no such peer, -1 error. */
+int store_peer_remove(struct store *s, const char *name, struct err *err);
+/* The pull (push false) or push links of a peer; fn returns non-zero to stop (-1: error). */
+typedef int (*store_link_fn)(void *ctx, const struct store_link *l);
+int store_peer_links(struct store *s, int64_t peer, bool push, store_link_fn fn, void *ctx,
+                     struct err *err);
+/* Moves a link's cursor; call in the transaction that committed what it covers. */
+int store_link_cursor_set(struct store *s, const struct store_link *l, const char *cursor,
+                          struct err *err) BASE_WARN_UNUSED;
+/* Records a round's outcome: error NULL for success (failures reset), else the message. */
+int store_peer_result(struct store *s, int64_t peer, const char *error, struct err *err);
+
 #endif

@@ -42,7 +42,9 @@ start_node() {
     local data=$1
     shift
     local log="$data.log"
-    "$CERTMESH" serve --data "$data" --listen 127.0.0.1:0 --plain-http "$@" 2>"$log" &
+    local plain=--plain-http
+    [ "${TLS:-0}" = 1 ] && plain="" # TLS=1 start_node …: HTTPS with the node's certificate
+    "$CERTMESH" serve --data "$data" --listen 127.0.0.1:0 $plain "$@" 2>"$log" &
     PID=$!
     PIDS="$PIDS $PID"
     for _ in $(seq 1 100); do

@@ -1,0 +1,198 @@
+/*
+ * peer.c — `certmesh peer add|list|remove|status`: the other CERTs' nodes this node pulls
+ * from and pushes to. Each peer maps to a local organisation, so what it sends is
+ * attributed to that organisation and the node's access rules apply to it unchanged.
+ */
+#include "cmd/cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: certmesh peer add NAME --org ORG --url https://HOST:PORT/API-ROOT/ --key ID:SECRET\n"
+    "                         --tls-fingerprint sha256//BASE64 [--signing-key BASE64]\n"
+    "                         [--pull REMOTE[=LOCAL][,...]] [--push LOCAL[=REMOTE][,...]]\n"
+    "                         [--interval SECONDS] [--require-signatures] [--transitive]\n"
+    "                         --data DIR\n"
+    "       certmesh peer list|status --data DIR\n"
+    "       certmesh peer remove NAME --data DIR\n"
+    "\n"
+    "  add     a peer node: its API root, the key it issued to this node, the pin of its\n"
+    "          TLS public key and its signing key (both from `certmesh node info` there),\n"
+    "          the collections pulled from it (REMOTE collection id into LOCAL id or\n"
+    "          alias, the same name when =LOCAL is left out) and pushed to it\n"
+    "  list    one line per peer: NAME, ORG, URL, pulled and pushed links\n"
+    "  status  one line per peer: NAME, last success, failures in a row, last error\n"
+    "  remove  forgets a peer, its links and cursors\n";
+
+struct links_ctx {
+    struct store *s;
+    const char *dir;
+};
+
+static int print_link(void *ctx, const struct store_link *l)
+{
+    const struct links_ctx *c = ctx;
+    printf("\t%s %s=%s", c->dir, l->push ? l->local : l->remote, l->push ? l->remote : l->local);
+    return 0;
+}
+
+static int print_peer(void *ctx, const struct store_peer *p)
+{
+    struct store *s = ctx;
+    struct store_org org;
+    struct err err;
+    if (store_org_get_id(s, p->org_id, &org, &err) != 0) {
+        str_copy(org.name, sizeof(org.name), "?");
+    }
+    printf("%s\t%s\t%s", p->name, org.name, p->url);
+    struct links_ctx pull = {s, "pull"}, push = {s, "push"};
+    (void)store_peer_links(s, p->id, false, print_link, &pull, &err);
+    (void)store_peer_links(s, p->id, true, print_link, &push, &err);
+    putchar('\n');
+    return 0;
+}
+
+static int print_status(void *ctx, const struct store_peer *p)
+{
+    (void)ctx;
+    char ok[TS_MAX_TEXT] = "never";
+    if (p->last_ok > 0) {
+        ts_format(p->last_ok, 0, ok);
+    }
+    printf("%s\t%s\t%lld\t%s\n", p->name, ok, (long long)p->failures,
+           p->last_error[0] ? p->last_error : "-");
+    return 0;
+}
+
+/* "A=B,C" into links: for pull, A is remote and B local; for push, A local and B remote. */
+static int add_links(struct store *s, const char *peer, bool push, const char *spec,
+                     struct err *err)
+{
+    char buf[4096];
+    if (str_copy(buf, sizeof(buf), spec) != 0) {
+        return err_set(err, "--%s: too long", push ? "push" : "pull");
+    }
+    char *save = NULL;
+    for (char *item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(item, '=');
+        const char *first = item, *second = item;
+        if (eq != NULL) {
+            *eq = '\0';
+            second = eq + 1;
+        }
+        if (*first == '\0' || *second == '\0' || strlen(first) >= 128 || strlen(second) >= 128) {
+            return err_set(err, "--%s: '%s' is not NAME or NAME=NAME", push ? "push" : "pull",
+                           item);
+        }
+        if (store_peer_link_add(s, peer, push, push ? second : first, push ? first : second, err) !=
+            0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int peer_add(struct store *s, const char *name, const char *org, const char *url,
+                    const char *key, const char *pin, const char *signing, const char *pull,
+                    const char *push, const char *interval, bool require, bool transitive)
+{
+    struct err err;
+    struct store_peer p = {0};
+    int64_t iv = 60;
+    if (url == NULL || key == NULL || pin == NULL || org == NULL) {
+        cmd_error("peer add needs --org, --url, --key and --tls-fingerprint");
+        return 2;
+    }
+    size_t ul = strlen(url);
+    if (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) != 52 || ul == 0 || url[ul - 1] != '/' ||
+        (interval != NULL && str_to_i64(interval, 1, 86400, &iv) != 0) ||
+        strchr(key, ':') == NULL) {
+        cmd_error("--url must end in '/', --key is ID:SECRET, --tls-fingerprint is sha256//BASE64 "
+                  "(44 characters), --interval 1-86400");
+        return 2;
+    }
+    if (str_copy(p.name, sizeof(p.name), name) != 0 || str_copy(p.url, sizeof(p.url), url) != 0 ||
+        str_copy(p.key, sizeof(p.key), key) != 0 || str_copy(p.pin, sizeof(p.pin), pin) != 0 ||
+        str_copy(p.signing_key, sizeof(p.signing_key), signing ? signing : "") != 0) {
+        cmd_error("a value is too long");
+        return 2;
+    }
+    if (cmd_org_id(s, org, &p.org_id) != 0) {
+        return 1;
+    }
+    p.interval = iv;
+    p.require_signatures = require;
+    p.transitive = transitive;
+    char detail[512];
+    snprintf(detail, sizeof(detail), "peer=%s org=%s url=%s", name, org, url);
+    if (store_begin(s, &err) != 0 || store_peer_add(s, &p, &err) != 0 ||
+        (pull != NULL && add_links(s, name, false, pull, &err) != 0) ||
+        (push != NULL && add_links(s, name, true, push, &err) != 0) ||
+        cmd_audit_admin(s, "peer.add", detail) != 0 || store_commit(s, &err) != 0) {
+        store_rollback(s);
+        cmd_error("%s", err.msg);
+        return 1;
+    }
+    fprintf(stderr, "added peer %s\n", name);
+    return 0;
+}
+
+int cmd_peer(int argc, char **argv)
+{
+    const char *data = NULL, *org = NULL, *url = NULL, *key = NULL, *pin = NULL;
+    const char *signing = NULL, *pull = NULL, *push = NULL, *interval = NULL;
+    bool require = false, transitive = false;
+    struct cmd_opt opts[] = {{"data", &data, NULL},
+                             {"org", &org, NULL},
+                             {"url", &url, NULL},
+                             {"key", &key, NULL},
+                             {"tls-fingerprint", &pin, NULL},
+                             {"signing-key", &signing, NULL},
+                             {"pull", &pull, NULL},
+                             {"push", &push, NULL},
+                             {"interval", &interval, NULL},
+                             {"require-signatures", NULL, &require},
+                             {"transitive", NULL, &transitive},
+                             {NULL, NULL, NULL}};
+    struct cmd_args a;
+    struct err err;
+    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
+        return 2;
+    }
+    if (a.help) {
+        return 0;
+    }
+    const char *verb = a.n_pos > 0 ? a.pos[0] : "";
+    bool named = strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0;
+    if (a.n_pos != (named ? 2 : 1) ||
+        (!named && strcmp(verb, "list") != 0 && strcmp(verb, "status") != 0)) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    struct store *s = cmd_open_store(data);
+    if (s == NULL) {
+        return 1;
+    }
+    int rc = 0;
+    if (strcmp(verb, "add") == 0) {
+        rc = peer_add(s, a.pos[1], org, url, key, pin, signing, pull, push, interval, require,
+                      transitive);
+    } else if (strcmp(verb, "remove") == 0) {
+        int r = -1;
+        char detail[256];
+        snprintf(detail, sizeof(detail), "peer=%s", a.pos[1]);
+        if (store_begin(s, &err) != 0 || (r = store_peer_remove(s, a.pos[1], &err)) != 0 ||
+            cmd_audit_admin(s, "peer.remove", detail) != 0 || store_commit(s, &err) != 0) {
+            store_rollback(s);
+            cmd_error(r == 1 ? "no peer '%s'" : "%s", r == 1 ? a.pos[1] : err.msg);
+            rc = 1;
+        }
+    } else if (store_peer_list(s, strcmp(verb, "list") == 0 ? print_peer : print_status,
+                               strcmp(verb, "list") == 0 ? (void *)s : NULL, &err) != 0) {
+        cmd_error("%s", err.msg);
+        rc = 1;
+    }
+    store_close(s);
+    return rc;
+}

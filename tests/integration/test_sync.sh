@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test_sync.sh — federation, first part: node B pulls a collection from node A over
+# HTTPS with A's public key pinned, as A's organisation on B; what TLP forbids stays home;
+# cursors make rounds resume without loss or duplicates; a wrong pin stops the peer.
+. "$(dirname "$0")/lib.sh"
+
+# node A: its analysts (cert-a), and node B's organisation with a sync key
+new_node a || exit 1
+A=$DATA
+cm org add cert-a --data "$A" >/dev/null
+cm org add node-b --data "$A" >/dev/null
+KEY_B=$(cm key new --org node-b --role sync --data "$A")
+SHARED=$(cm collection add --title Shared --alias shared --audience cert-a,node-b --write cert-a --data "$A")
+bundle() { local IFS=,; printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000001","objects":[%s]}' "$*"; }
+bundle "$(indicator 1 "$TLP_GREEN")" "$(indicator 2 "$TLP_AMBER")" "$(indicator 3 "$TLP_RED")" >"$TMP/a1.json"
+cm import --data "$A" --collection shared --as cert-a "$TMP/a1.json" 2>/dev/null
+TLS=1 start_node "$A" || exit 1
+A_URL=$URL
+expect_contains "A serves HTTPS" "$A_URL" "https://127.0.0.1:"
+
+info=$(cm node info --data "$A" --json)
+expect_eq "node info keys" "$(printf '%s' "$info" | jq -r 'keys | join(" ")')" "signing_key tls_fingerprint url"
+expect_eq "node info url" "$(printf '%s' "$info" | jq -r .url)" "$A_URL/api/"
+PIN=$(printf '%s' "$info" | jq -r .tls_fingerprint)
+expect_eq "pin shape" "$(printf %s "$PIN" | grep -cE '^sha256//[A-Za-z0-9+/]{43}=$')" 1
+spki=$(openssl x509 -in "$A/tls/cert.pem" -pubkey -noout | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | base64)
+expect_eq "pin is the SHA-256 of the certificate's public key" "$PIN" "sha256//$spki"
+
+# node B: A's organisation, a collection for what comes from A
+new_node b || exit 1
+B=$DATA
+cm org add cert-b --data "$B" >/dev/null
+cm org add node-a --data "$B" >/dev/null
+cm collection add --title "From A" --alias from-a --audience cert-b,node-a --write node-a --data "$B" >/dev/null
+cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" \
+    --pull "$SHARED=from-a" --data "$B" 2>/dev/null
+expect_eq "peer add" "$?" 0
+expect_eq "peer list" "$(cm peer list --data "$B")" "a	node-a	$A_URL/api/	pull $SHARED=from-a"
+cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" --data "$B" 2>"$TMP/err"
+expect_eq "a peer name is taken once" "$?" 1
+cm peer add z --org nobody --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" --data "$B" 2>/dev/null
+expect_eq "a peer needs a known organisation" "$?" 1
+cm peer add z --org node-a --url "$A_URL/api" --key "$KEY_B" --tls-fingerprint nonsense --data "$B" 2>/dev/null
+expect_eq "a peer needs a pin and a URL ending in /" "$?" 2
+
+# one round: GREEN and AMBER arrive (B's organisation is in the audience); RED never leaves A
+out=$(cm sync --once --data "$B")
+expect_eq "sync exit" "$?" 0
+expect_eq "round: pages, received, stored, refused" "$out" "a	1	2	2	0"
+ids() { cm export --data "$B" --collection from-a 2>/dev/null | jq -r '[.objects[].id | .[-2:]] | sort | join(" ")'; }
+expect_eq "B holds GREEN and AMBER, not RED" "$(ids)" "01 02"
+expect_eq "attributed to A's organisation on B" \
+    "$(sqlite3 "$B/certmesh.db" "select count(*) from objects o join orgs g on g.id = o.org_id where g.name = 'node-a'")" 2
+
+# the cursor: nothing again, then only what is new, then a new version beside the old one
+expect_eq "second round brings nothing" "$(cm sync --once --data "$B")" "a	1	0	0	0"
+bundle "$(indicator 4 "$TLP_GREEN")" "$(indicator 1 "$TLP_GREEN" 2026-06-01T00:00:00.000Z)" >"$TMP/a2.json"
+cm import --data "$A" --collection shared --as cert-a "$TMP/a2.json" 2>/dev/null
+expect_eq "third round brings the new objects only" "$(cm sync --once --data "$B")" "a	1	2	2	0"
+expect_eq "B holds the new object" "$(ids)" "01 02 04"
+expect_eq "both versions of the changed object" \
+    "$(cm export --data "$B" --collection from-a --all-versions 2>/dev/null | jq '[.objects[] | select(.id | endswith("01"))] | length')" 2
+expect_eq "peer status after success" "$(cm peer status --data "$B" | cut -f1,3,4)" "a	0	-"
+
+# paging: more than a page arrives through more/next
+: >"$TMP/many.list"
+for n in $(seq 100 1150); do indicator "$n" "$TLP_GREEN" >>"$TMP/many.list"; echo >>"$TMP/many.list"; done
+printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000002","objects":[%s]}' "$(paste -sd, "$TMP/many.list")" >"$TMP/many.json"
+cm import --data "$A" --collection shared --as cert-a "$TMP/many.json" 2>"$TMP/imp.err" || cat "$TMP/imp.err" | head -5
+expect_eq "a round pages through 1,051 new objects" "$(cm sync --once --data "$B")" "a	2	1051	1051	0"
+
+# a wrong pin: nothing is sent, the peer stops with a clear message, others go on
+cm peer add wrong --org node-a --url "$A_URL/api/" --key "$KEY_B" \
+    --tls-fingerprint "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" --pull "$SHARED=from-a" --data "$B" 2>/dev/null
+out=$(cm sync --once --data "$B" 2>"$TMP/err")
+expect_eq "a wrong pin fails the round" "$?" 1
+expect_contains "and says why" "$(cat "$TMP/err")" "does not match the pinned"
+expect_eq "the other peer still synced" "$out" "a	1	0	0	0"
+expect_eq "status counts the failure" "$(cm peer status --data "$B" | grep '^wrong' | cut -f3)" 1
+cm peer remove wrong --data "$B"
+expect_eq "peer removed" "$(cm peer list --data "$B" | cut -f1)" "a"
+cm peer remove wrong --data "$B" 2>/dev/null
+expect_eq "removing twice fails" "$?" 1
+expect_eq "audit chain intact" "$(cm audit verify --data "$B" >/dev/null 2>&1; echo $?)" 0
+
+finish
