@@ -5,6 +5,7 @@
  * requests finish, close the database.
  */
 #include "cmd/cmd.h"
+#include "sync/sync.h"
 #include "http/http.h"
 #include "taxii/taxii.h"
 
@@ -30,6 +31,7 @@ int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = NULL, *threads_s = NULL, *max_s = NULL, *title = NULL;
     bool plain = false;
+    struct sync_loop *loop = NULL;
     struct cmd_opt opts[] = {{"data", &data, NULL},
                              {"listen", &listen, NULL},
                              {"plain-http", NULL, &plain},
@@ -104,6 +106,10 @@ int cmd_serve(int argc, char **argv)
             goto out;
         }
     }
+    if (sync_global_init() != 0) { /* before any thread: curl_global_init is not thread-safe */
+        cmd_error("cannot initialise libcurl");
+        goto out;
+    }
     if (taxii_server_new(&tc, &t, &err) != 0) {
         cmd_error("%s", err.msg);
         goto out;
@@ -144,16 +150,24 @@ int cmd_serve(int argc, char **argv)
         log_warn("cannot record the node's URL: %s", ms ? err.msg : "store");
     }
     store_close(ms);
+    /* federation: pull rounds with every peer, each on its own schedule */
+    if (sync_loop_start(dbpath, &loop, &err) != 0) {
+        cmd_error("sync: %s", "cannot start the sync loop");
+        goto out;
+    }
     int sig = 0;
     do {
         sigwait(&set, &sig);
     } while (sig == SIGHUP);
     log_info("signal %d: draining in-flight requests", sig);
+    sync_loop_stop(loop);
+    loop = NULL;
     http_server_stop(srv, 10000);
     srv = NULL;
     log_info("stopped");
     rc = 0;
 out:
+    sync_loop_stop(loop);
     http_server_stop(srv, 0);
     taxii_server_free(t);
     if (key != NULL) {

@@ -30,4 +30,22 @@ int sync_global_init(void);
 int sync_pull_round(struct store *s, const struct store_peer *p, struct sync_stats *st,
                     struct err *err) BASE_WARN_UNUSED;
 
+/* ---- the loop `serve` runs ------------------------------------------------------------- */
+
+#define SYNC_BACKOFF_MAX 3600 /* seconds: the longest wait after failures */
+
+/* The wait before a peer's next round: its interval after a success; after n failures in
+ * a row, interval * 2^n capped at SYNC_BACKOFF_MAX, times a random factor in [0.5, 1.5)
+ * so that peers that failed together do not retry together. In seconds. */
+double sync_next_delay(int64_t interval, int64_t failures, double random01);
+
+struct sync_loop;
+
+/* Starts a thread that runs pull rounds for every peer of the store at path, each on its
+ * own schedule; a failing peer backs off without delaying the others' schedules. Peers
+ * added while it runs are picked up. Returns 0, or -1 with err. */
+int sync_loop_start(const char *db_path, struct sync_loop **out, struct err *err) BASE_WARN_UNUSED;
+/* Stops the loop after the round in progress (NULL is a no-op). */
+void sync_loop_stop(struct sync_loop *l);
+
 #endif

@@ -83,4 +83,22 @@ cm peer remove wrong --data "$B" 2>/dev/null
 expect_eq "removing twice fails" "$?" 1
 expect_eq "audit chain intact" "$(cm audit verify --data "$B" >/dev/null 2>&1; echo $?)" 0
 
+# serve runs the rounds itself: B, with A as a peer every second and a peer that is down,
+# has a new object of A within seconds, and the dead peer backs off without holding A up
+cm peer add down --org node-a --url "http://127.0.0.1:1/api/" --key "$KEY_B" --tls-fingerprint "$PIN" \
+    --pull "$SHARED=from-a" --interval 1 --data "$B" 2>/dev/null
+sqlite3 "$B/certmesh.db" "update peers set interval = 1 where name = 'a'"
+start_node "$B" || exit 1
+bundle "$(indicator 2000 "$TLP_GREEN")" >"$TMP/a3.json"
+cm import --data "$A" --collection shared --as cert-a "$TMP/a3.json" 2>/dev/null
+has_new() { cm export --data "$B" --collection from-a 2>/dev/null | grep -c "$(oid indicator 2000)"; }
+expect_eq "not there before serve pulls" "$(has_new)" 0
+for _ in $(seq 100); do
+    [ "$(has_new)" -gt 0 ] && [ "$(cm peer status --data "$B" | grep -c '^down.*[1-9]')" -gt 0 ] && break
+    sleep 0.1
+done
+expect_eq "serve pulled the new object" "$(has_new)" 1
+expect_contains "the dead peer is failing" "$(cm peer status --data "$B" | grep '^down')" "Couldn't connect"
+expect_eq "A keeps succeeding" "$(cm peer status --data "$B" | grep '^a' | cut -f3)" 0
+
 finish

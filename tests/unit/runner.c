@@ -13,7 +13,7 @@ static const struct {
 } suites[] = {
     {"base", base_tests},     {"stix", stix_tests},   {"store", store_tests},
     {"access", access_tests}, {"taxii", taxii_tests}, {"pattern", pattern_tests},
-    {"hunt", hunt_tests},
+    {"hunt", hunt_tests},     {"sync", sync_tests},
 };
 
 static int current_failures;

@@ -39,5 +39,6 @@ extern const struct unit_test access_tests[];
 extern const struct unit_test taxii_tests[];
 extern const struct unit_test pattern_tests[];
 extern const struct unit_test hunt_tests[];
+extern const struct unit_test sync_tests[];
 
 #endif
