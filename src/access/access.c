@@ -73,6 +73,13 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
         if (tlp == STIX_TLP_RED && who->authenticated && who->role == STORE_ROLE_SYNC) {
             return verdict(ACCESS_DENY_FORBIDDEN, "TLP:RED never leaves the node by sync");
         }
+        if (!access_border_ok(who, obj)) {
+            return verdict(ACCESS_DENY_FORBIDDEN,
+                           obj->origin_org == who->org_id
+                               ? "an object is never sent back to the peer it came from"
+                               : "an object learned from a peer goes to another only when "
+                                 "GREEN or CLEAR and that peer is transitive");
+        }
         return verdict(ACCESS_ALLOW, "object readable by the collection's audience");
     }
     if (!who->authenticated) {
@@ -118,11 +125,23 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
     return verdict(ACCESS_ALLOW, "write granted");
 }
 
+bool access_border_ok(const struct access_subject *who, const struct access_object *obj)
+{
+    if (!who->authenticated || who->role != STORE_ROLE_SYNC || obj->origin_org == 0) {
+        return true;
+    }
+    if (obj->origin_org == who->org_id) {
+        return false;
+    }
+    enum stix_tlp tlp = effective_tlp(obj->tlp);
+    return !obj->from_peer || (who->transitive && tlp <= STIX_TLP_GREEN);
+}
+
 unsigned access_read_mask(const struct access_subject *who, const struct access_collection *coll)
 {
     unsigned mask = 0;
     for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
-        struct access_object o = {(enum stix_tlp)t, 0, true};
+        struct access_object o = {(enum stix_tlp)t, 0, true, false};
         if (access_decide(who, ACCESS_READ_OBJECT, coll, &o).verdict == ACCESS_ALLOW) {
             mask |= 1u << t;
         }

@@ -20,6 +20,7 @@ struct access_subject {
     int64_t org_id;
     enum store_role role;
     char key_id[STORE_KEY_ID_MAX];
+    bool transitive; /* a sync key of a peer marked --transitive on this node */
 };
 
 enum access_action {
@@ -41,6 +42,7 @@ struct access_object {
     enum stix_tlp tlp;  /* as marked; UNMARKED is treated as AMBER */
     int64_t origin_org; /* first submitter on this node, 0 if new */
     bool in_collection; /* some version is already in this collection */
+    bool from_peer;     /* origin_org is a federation peer: the object was learned from it */
 };
 
 enum access_verdict {
@@ -63,6 +65,12 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
 /* The TLP levels `who` may read in `coll`, as a bit mask (1 << enum stix_tlp), derived by
  * asking access_decide about each level — so bulk queries follow the same rule. */
 unsigned access_read_mask(const struct access_subject *who, const struct access_collection *coll);
+
+/* Across the border (issue 5): whether a sync key may be sent an object. Objects go back
+ * to no peer they came from; objects learned from one peer go to another only when GREEN
+ * or CLEAR and the receiving peer is transitive; RED never (access_decide). For other
+ * subjects: true. */
+bool access_border_ok(const struct access_subject *who, const struct access_object *obj);
 
 /* Builds the collection facts for who (one grant lookup for an authenticated subject). */
 int access_collection_facts(struct store *s, const struct access_subject *who,

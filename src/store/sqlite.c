@@ -882,7 +882,7 @@ int store_query_run(struct store *s, const struct store_query *q, store_row_fn f
      * the id index finds the few rows at once (1.5 s -> under 1 ms for one object of a
      * 1M-object collection), and sorting them is trivial. */
     if (buf_printf(&sql,
-                   "SELECT e.date_added, e.stix_id, o.version_text, o.json, e.tlp "
+                   "SELECT e.date_added, e.stix_id, o.version_text, o.json, e.tlp, o.org_id "
                    "FROM entries e %s JOIN objects o ON o.oid = e.oid "
                    "WHERE e.coll = ? AND e.date_added > ? AND ((1 << e.tlp) & ?) != 0",
                    q->n_ids > 0 ? "INDEXED BY entries_by_id" : "") ||
@@ -945,6 +945,7 @@ int store_query_run(struct store *s, const struct store_query *q, store_row_fn f
             .json = (const char *)sqlite3_column_text(st, 3),
             .json_len = (size_t)sqlite3_column_bytes(st, 3),
             .tlp = (enum stix_tlp)sqlite3_column_int(st, 4),
+            .origin_org = sqlite3_column_int64(st, 5),
         };
         n++;
         if (fn(ctx, &row) != 0) {
@@ -1364,4 +1365,22 @@ int store_peer_result(struct store *s, int64_t peer, const char *error, struct e
     int rc = step_done(s, st, err, "record peer result");
     release(st);
     return rc;
+}
+
+int store_peer_org(struct store *s, int64_t org_id, bool *is_peer, bool *transitive,
+                   struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT count(*), coalesce(max(transitive), 0) FROM peers WHERE org_id = ?1",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, org_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *is_peer = sqlite3_column_int64(st, 0) > 0;
+        *transitive = sqlite3_column_int(st, 1) != 0;
+    }
+    release(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "peer organisation");
 }

@@ -154,7 +154,7 @@ struct store_row {
     size_t json_len;
     ts_us date_added;
     enum stix_tlp tlp;
-    int64_t origin_org;
+    int64_t origin_org; /* the organisation that submitted this version on this node */
 };
 /* Calls fn for up to q->limit rows; *more is set if another row follows them. fn returns
  * nonzero to stop. Row strings live only during the callback. */
@@ -239,6 +239,10 @@ int store_peer_links(struct store *s, int64_t peer, bool push, store_link_fn fn,
 /* Moves a link's cursor; call in the transaction that committed what it covers. */
 int store_link_cursor_set(struct store *s, const struct store_link *l, const char *cursor,
                           struct err *err) BASE_WARN_UNUSED;
+/* Whether org_id is the organisation of a federation peer, and whether any such peer is
+ * marked transitive. Returns 0, or -1 with err. */
+int store_peer_org(struct store *s, int64_t org_id, bool *is_peer, bool *transitive,
+                   struct err *err) BASE_WARN_UNUSED;
 /* Records a round's outcome: error NULL for success (failures reset), else the message. */
 int store_peer_result(struct store *s, int64_t peer, const char *error, struct err *err);
 

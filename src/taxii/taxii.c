@@ -95,13 +95,48 @@ static void pool_give(struct taxii_server *t, struct store *s)
 
 /* ---- responses ----------------------------------------------------------------------- */
 
+#define PEER_CACHE 16
+
 struct rq {
     struct taxii_server *t;
     const struct http_request *req;
     struct http_response *resp;
     struct store *s;
     struct access_subject who;
+    /* for sync keys: which origin organisations are peers, looked up once per request */
+    int64_t peer_org[PEER_CACHE];
+    bool peer_is[PEER_CACHE];
+    int n_peer;
 };
+
+/* Whether a sync key may be sent an object with this origin and TLP (access_border_ok,
+ * the rule of access_decide); true for every other subject. */
+static bool border_ok(struct rq *r, int64_t origin, enum stix_tlp tlp)
+{
+    if (!r->who.authenticated || r->who.role != STORE_ROLE_SYNC || origin == 0) {
+        return true;
+    }
+    bool from_peer = false, transitive;
+    int i = 0;
+    while (i < r->n_peer && r->peer_org[i] != origin) {
+        i++;
+    }
+    if (i < r->n_peer) {
+        from_peer = r->peer_is[i];
+    } else {
+        struct err err;
+        if (store_peer_org(r->s, origin, &from_peer, &transitive, &err) != 0) {
+            return false; /* in doubt, nothing leaves */
+        }
+        if (r->n_peer < PEER_CACHE) {
+            r->peer_org[r->n_peer] = origin;
+            r->peer_is[r->n_peer++] = from_peer;
+        }
+    }
+    struct access_object o = {
+        .tlp = tlp, .origin_org = origin, .in_collection = true, .from_peer = from_peer};
+    return access_border_ok(&r->who, &o);
+}
 
 static void reply_error(struct rq *r, int status, const char *title, const char *desc)
 {
@@ -254,7 +289,7 @@ static void h_api_root(struct rq *r)
 
 static bool can_write(const struct access_subject *who, const struct access_collection *f)
 {
-    struct access_object probe = {STIX_TLP_CLEAR, 0, false};
+    struct access_object probe = {STIX_TLP_CLEAR, 0, false, false};
     return access_decide(who, ACCESS_WRITE_OBJECT, f, &probe).verdict == ACCESS_ALLOW;
 }
 
@@ -369,11 +404,14 @@ static void h_collection(struct rq *r, const char *cid)
 enum read_kind { READ_OBJECTS, READ_MANIFEST, READ_VERSIONS };
 
 struct read_ctx {
+    struct rq *r;
     struct buf *b;
     enum read_kind kind;
     int n;
     ts_us first, last;
     int failed;
+    int skipped;
+    ts_us skipped_last;
 };
 
 static int read_row(void *ctx, const struct store_row *row)
@@ -381,6 +419,12 @@ static int read_row(void *ctx, const struct store_row *row)
     struct read_ctx *rc = ctx;
     struct buf *b = rc->b;
     char da[TS_MAX_TEXT];
+    if (!border_ok(rc->r, row->origin_org, row->tlp)) {
+        /* not for this peer; paging still moves past it */
+        rc->skipped_last = row->date_added;
+        rc->skipped++;
+        return 0;
+    }
     if (rc->n == 0) {
         rc->first = row->date_added;
     }
@@ -412,10 +456,18 @@ static int read_row(void *ctx, const struct store_row *row)
     return 0;
 }
 
+struct count_ctx {
+    struct rq *r;
+    int n;
+};
+
 static int count_row(void *ctx, const struct store_row *row)
 {
-    (void)row;
-    (*(int *)ctx)++;
+    struct count_ctx *c = ctx;
+    if (!border_ok(c->r, row->origin_org, row->tlp)) {
+        return 0; /* look at the next version */
+    }
+    c->n++;
     return 1;
 }
 
@@ -426,20 +478,20 @@ static int object_visible(struct rq *r, const char *coll, unsigned tlp_mask, con
     struct store_query q;
     struct err err;
     bool more;
-    int n = 0;
+    struct count_ctx cc = {r, 0};
     memset(&q, 0, sizeof(q));
     q.coll = coll;
     q.added_after = -1;
-    q.limit = 1;
+    q.limit = r->who.role == STORE_ROLE_SYNC ? 1000 : 1;
     q.want_all = true;
     q.ids[0] = oid;
     q.n_ids = 1;
     q.tlp_mask = tlp_mask;
-    if (store_query_run(r->s, &q, count_row, &n, &more, &err) != 0) {
+    if (store_query_run(r->s, &q, count_row, &cc, &more, &err) != 0) {
         reply_error(r, 500, "Internal error", err.msg);
         return -1;
     }
-    if (n == 0) {
+    if (cc.n == 0) {
         reply_error(r, 404, "Object not found", NULL);
         return 0;
     }
@@ -500,7 +552,7 @@ static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kin
         }
     }
     struct buf *b = &r->resp->body;
-    struct read_ctx rc = {b, kind, 0, 0, 0, 0};
+    struct read_ctx rc = {r, b, kind, 0, 0, 0, 0, 0, 0};
     bool more = false;
     /* Most objects are under 1 KiB: one allocation instead of a doubling series. */
     if (buf_reserve(b, (size_t)q.limit * (kind == READ_OBJECTS ? 1024 : 160)) != 0 ||
@@ -529,7 +581,8 @@ static void h_read(struct rq *r, const char *cid, const char *oid, enum read_kin
     }
     char next[32] = "";
     if (more) {
-        taxii_next_encode(rc.last, next);
+        /* past the rows this subject may not see, too: a page of them must not loop */
+        taxii_next_encode(rc.skipped_last > rc.last ? rc.skipped_last : rc.last, next);
     }
     if (buf_printf(b, "%s\"more\":%s", rc.n ? "," : "", more ? "true" : "false") ||
         (more && kind != READ_VERSIONS && json_kv_str(b, true, "next", next)) || buf_puts(b, "}")) {
@@ -693,7 +746,7 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         if (store_object_versions(s, coll->id, in[i].m.id, in[i].m.version_us, &v, err) != 0) {
             goto rollback;
         }
-        struct access_object ao = {in[i].m.tlp, v.origin_org, v.any};
+        struct access_object ao = {in[i].m.tlp, v.origin_org, v.any, false};
         struct access_decision d = access_decide(who, ACCESS_WRITE_OBJECT, &f, &ao);
         if (d.verdict != ACCESS_ALLOW) {
             char msg[600];
@@ -810,7 +863,7 @@ static void h_delete(struct rq *r, const char *cid, const char *oid)
     if (object_visible(r, c.id, access_read_mask(&r->who, &f), oid) != 1) {
         return;
     }
-    struct access_object ao = {STIX_TLP_UNMARKED, 0, true};
+    struct access_object ao = {STIX_TLP_UNMARKED, 0, true, false};
     if (store_origin_of(r->s, oid, &ao.origin_org, &err) != 0) {
         reply_error(r, 500, "Internal error", err.msg);
         return;
@@ -889,6 +942,10 @@ static void authenticate(struct rq *r)
     int rc = r->req->auth_malformed ? (err_set(&err, "malformed Authorization header"), 1)
                                     : access_authenticate(r->s, r->t->cfg.pepper, r->req->auth_user,
                                                           r->req->auth_pass, &r->who, &err);
+    if (rc == 0 && r->who.role == STORE_ROLE_SYNC) {
+        bool is_peer;
+        rc = store_peer_org(r->s, r->who.org_id, &is_peer, &r->who.transitive, &err) != 0 ? -1 : 0;
+    }
     if (rc == 0) {
         return;
     }

@@ -31,7 +31,8 @@ new_node b || exit 1
 B=$DATA
 cm org add cert-b --data "$B" >/dev/null
 cm org add node-a --data "$B" >/dev/null
-cm collection add --title "From A" --alias from-a --audience cert-b,node-a --write node-a --data "$B" >/dev/null
+cm org add node-c --data "$B" >/dev/null
+FROM_A=$(cm collection add --title "From A" --alias from-a --audience cert-b,node-a,node-c --write node-a --data "$B")
 cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" \
     --pull "$SHARED=from-a" --data "$B" 2>/dev/null
 expect_eq "peer add" "$?" 0
@@ -100,5 +101,33 @@ done
 expect_eq "serve pulled the new object" "$(has_new)" 1
 expect_contains "the dead peer is failing" "$(cm peer status --data "$B" | grep '^down')" "Couldn't connect"
 expect_eq "A keeps succeeding" "$(cm peer status --data "$B" | grep '^a' | cut -f3)" 0
+
+# ---- across the border: what B learned from A goes on to C only when GREEN or CLEAR and
+# C is a transitive peer of B; nothing goes back to A
+KEY_C=$(cm key new --org node-c --role sync --data "$B")
+KEY_A_AT_B=$(cm key new --org node-a --role sync --data "$B")
+B_URL=$URL
+new_node c || exit 1
+C=$DATA
+cm org add node-b --data "$C" >/dev/null
+cm collection add --title "From B" --alias from-b --audience node-b --write node-b --data "$C" >/dev/null
+cm peer add b --org node-b --url "$B_URL/api/" --key "$KEY_C" --tls-fingerprint "$PIN" \
+    --pull "$FROM_A=from-b" --data "$C" 2>/dev/null
+cm sync --once --data "$C" >/dev/null 2>&1
+expect_eq "C is not a transitive peer of B: nothing of A's reaches it" \
+    "$(cm export --data "$C" --collection from-b 2>/dev/null | jq '.objects | length')" 0
+cm peer add c --org node-c --url "http://127.0.0.1:1/api/" --key x:y --tls-fingerprint "$PIN" --transitive --data "$B" 2>/dev/null
+cm sync --once --data "$C" >/dev/null 2>&1
+got=$(cm export --data "$C" --collection from-b 2>/dev/null | jq -r '[.objects[] | .object_marking_refs[0]] | unique | join(" ")')
+expect_eq "transitive: only GREEN crosses a second border" "$got" "$TLP_GREEN"
+expect_eq "transitive: all of A's GREEN objects" \
+    "$(cm export --data "$C" --collection from-b 2>/dev/null | jq '.objects | length')" 1054
+expect_eq "the AMBER object stayed at B" \
+    "$(cm export --data "$C" --collection from-b 2>/dev/null | grep -c "$(oid indicator 2)")" 0
+# A pulling B's collection gets nothing back of its own
+cm collection add --title Back --alias back --audience node-b --write node-b --data "$A" >/dev/null
+cm peer add b --org node-b --url "$B_URL/api/" --key "$KEY_A_AT_B" --tls-fingerprint "$PIN" \
+    --pull "$FROM_A=back" --data "$A" 2>/dev/null
+expect_eq "never sent back to the node it came from" "$(cm sync --once --data "$A" | cut -f3)" 0
 
 finish

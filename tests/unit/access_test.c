@@ -159,6 +159,49 @@ static void decision_table(void)
     }
 }
 
+/* Across the border: what a peer's sync key may be sent, by TLP (UNMARKED CLEAR GREEN
+ * AMBER AMBER+STRICT RED), for objects of a local organisation, of the asking peer
+ * itself, and of another peer; transitive or not. Other subjects are not concerned. */
+static void border_table(void)
+{
+    static const struct {
+        enum store_role role;
+        bool transitive;
+        int64_t origin;
+        bool from_peer;
+        const char *expect;
+    } rows[] = {
+        /* a local organisation's objects: TLP and the audience decide, RED never */
+        {STORE_ROLE_SYNC, false, THEM, false, "yyyyyf"},
+        /* never back to the peer the object came from */
+        {STORE_ROLE_SYNC, false, ME, true, "ffffff"},
+        {STORE_ROLE_SYNC, true, ME, true, "ffffff"},
+        /* learned from another peer: only GREEN and CLEAR, only to a transitive peer */
+        {STORE_ROLE_SYNC, false, THEM, true, "ffffff"},
+        {STORE_ROLE_SYNC, true, THEM, true, "fyyfff"},
+        /* an analyst on this node reads what the audience allows, wherever it came from */
+        {STORE_ROLE_ANALYST, false, THEM, true, "yyyyyy"},
+    };
+    struct access_collection c = {STORE_AUD_LIST, true, false};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct access_subject who = {.authenticated = true,
+                                     .org_id = ME,
+                                     .role = rows[i].role,
+                                     .transitive = rows[i].transitive};
+        char got[7] = {0};
+        for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
+            struct access_object o = {(enum stix_tlp)t, rows[i].origin, true, rows[i].from_peer};
+            got[t] = verdict_char(access_decide(&who, ACCESS_READ_OBJECT, &c, &o).verdict);
+            /* access_decide applies the border rule: what it refuses, the decision refuses */
+            CHECK(access_border_ok(&who, &o) || got[t] == 'f');
+        }
+        if (strcmp(got, rows[i].expect) != 0) {
+            fprintf(stderr, "    border row %zu: expected %s, got %s\n", i, rows[i].expect, got);
+            CHECK(false);
+        }
+    }
+}
+
 /* Beyond the hand-written table: every combination of subject, audience, membership,
  * grant, TLP, originator, presence in the collection and action, checked against the
  * promises the node makes whatever else changes. */
@@ -349,6 +392,7 @@ static void audit_chain_detects_tampering(void)
 
 const struct unit_test access_tests[] = {
     {"decision_table", decision_table},
+    {"border_table", border_table},
     {"every_combination_keeps_the_promises", every_combination_keeps_the_promises},
     {"collection_visibility", collection_visibility},
     {"read_mask_follows_decisions", read_mask_follows_decisions},
