@@ -131,7 +131,7 @@ bool access_border_ok(const struct access_subject *who, const struct access_obje
         return true;
     }
     if (obj->origin_org == who->org_id) {
-        return false;
+        return !obj->from_peer; /* the peer's own objects do not go back to it */
     }
     enum stix_tlp tlp = effective_tlp(obj->tlp);
     return !obj->from_peer || (who->transitive && tlp <= STIX_TLP_GREEN);

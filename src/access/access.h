@@ -67,9 +67,9 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
 unsigned access_read_mask(const struct access_subject *who, const struct access_collection *coll);
 
 /* Across the border (issue 5): whether a sync key may be sent an object. Objects go back
- * to no peer they came from; objects learned from one peer go to another only when GREEN
- * or CLEAR and the receiving peer is transitive; RED never (access_decide). For other
- * subjects: true. */
+ * to no peer they came from (a local organisation's sync key reads its own objects); objects
+ * learned from one peer go to another only when GREEN or CLEAR and the receiving peer is
+ * transitive; RED never (access_decide). For other subjects: true. */
 bool access_border_ok(const struct access_subject *who, const struct access_object *obj);
 
 /* Builds the collection facts for who (one grant lookup for an authenticated subject). */

@@ -173,6 +173,8 @@ static void border_table(void)
     } rows[] = {
         /* a local organisation's objects: TLP and the audience decide, RED never */
         {STORE_ROLE_SYNC, false, THEM, false, "yyyyyf"},
+        /* a local organisation's own sync tooling reads its own objects */
+        {STORE_ROLE_SYNC, false, ME, false, "yyyyyf"},
         /* never back to the peer the object came from */
         {STORE_ROLE_SYNC, false, ME, true, "ffffff"},
         {STORE_ROLE_SYNC, true, ME, true, "ffffff"},
