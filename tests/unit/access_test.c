@@ -147,7 +147,7 @@ static void decision_table(void)
                                       r->orig == O_NEW    ? 0
                                       : r->orig == O_SELF ? ME
                                                           : THEM,
-                                      r->in_coll};
+                                      r->in_coll, false};
             struct access_decision d = access_decide(&who, r->action, &c, &o);
             got[t] = verdict_char(d.verdict);
             CHECK(d.rule != NULL && d.rule[0] != '\0');
@@ -232,7 +232,7 @@ static void every_combination_keeps_the_promises(void)
                                                            o == O_NEW    ? 0
                                                            : o == O_SELF ? ME
                                                                          : THEM,
-                                                           in};
+                                                           in, false};
                                 for (size_t k = 0; k < 3; k++) {
                                     enum access_verdict v =
                                         access_decide(&who, acts[k], &c, &ob).verdict;
