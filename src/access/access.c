@@ -310,3 +310,92 @@ int access_audit_verify(struct store *s, int64_t *rows, int64_t *bad_seq, struct
     *bad_seq = v.bad_seq;
     return v.bad_seq != 0 ? 1 : 0;
 }
+
+/* ---- node signatures ---------------------------------------------------------------------- */
+
+/* The object without the extension named ext (and without "extensions" if that empties
+ * it), canonical (RFC 8785), into b. */
+static int canonical_without(const json_t *obj, const char *ext, struct buf *b)
+{
+    json_t *copy = json_deep_copy(obj);
+    if (copy == NULL) {
+        return -1;
+    }
+    json_t *exts = json_object_get(copy, "extensions");
+    if (json_is_object(exts)) {
+        json_object_del(exts, ext);
+        if (json_object_size(exts) == 0) {
+            json_object_del(copy, "extensions");
+        }
+    }
+    int rc = stix_canonical(copy, b);
+    json_decref(copy);
+    return rc;
+}
+
+int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64], struct err *err)
+{
+    struct buf b;
+    buf_init(&b, (size_t)1 << 26);
+    unsigned char sig[crypto_sign_BYTES];
+    char sig64[96], pk64[ACCESS_SIGNING_KEY_B64];
+    if (canonical_without(obj, ext_id, &b) != 0) {
+        buf_fini(&b);
+        return err_set(err, "out of memory");
+    }
+    crypto_sign_detached(sig, NULL, (const unsigned char *)b.data, b.len, sk);
+    buf_fini(&b);
+    b64_encode(sig, sizeof(sig), sig64);
+    b64_encode(sk + 32, 32, pk64); /* libsodium's secret key ends with the public key */
+    json_t *exts = json_object_get(obj, "extensions");
+    if (exts == NULL) {
+        exts = json_object();
+        if (exts == NULL || json_object_set_new(obj, "extensions", exts) != 0) {
+            return err_set(err, "out of memory");
+        }
+    }
+    if (!json_is_object(exts) ||
+        json_object_set_new(exts, ext_id,
+                            json_pack("{s:s,s:s,s:s}", "extension_type", "property-extension",
+                                      "signature", sig64, "signed_by", pk64)) != 0) {
+        return err_set(err, "cannot add the signature extension");
+    }
+    return 0;
+}
+
+int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct err *err)
+{
+    int found = 1;
+    json_t *exts = json_object_get(obj, "extensions");
+    const char *k;
+    json_t *e;
+    json_object_foreach(exts, k, e)
+    {
+        const char *sig64 = jx_str(e, "signature"), *pk64 = jx_str(e, "signed_by");
+        if (sig64 == NULL || pk64 == NULL || strncmp(k, "extension-definition--", 22) != 0) {
+            continue;
+        }
+        unsigned char sig[crypto_sign_BYTES + 3], pk[32 + 3];
+        if (b64_decode(sig64, strlen(sig64), sig, sizeof(sig)) != crypto_sign_BYTES ||
+            b64_decode(pk64, strlen(pk64), pk, sizeof(pk)) != 32 ||
+            strlen(pk64) >= ACCESS_SIGNING_KEY_B64) {
+            return err_set(err, "the signature or its key is not base64 of the right length");
+        }
+        struct buf b;
+        buf_init(&b, (size_t)1 << 26);
+        if (canonical_without(obj, k, &b) != 0) {
+            buf_fini(&b);
+            return err_set(err, "out of memory");
+        }
+        int ok = crypto_sign_verify_detached(sig, (const unsigned char *)b.data, b.len, pk);
+        buf_fini(&b);
+        if (ok != 0) {
+            return err_set(err, "the signature does not verify: the object was changed or "
+                                "signed with another key");
+        }
+        /* every signature the object carries must hold; the last one names the signer */
+        snprintf(signer, ACCESS_SIGNING_KEY_B64, "%s", pk64);
+        found = 0;
+    }
+    return found;
+}

@@ -92,6 +92,21 @@ int access_authenticate(struct store *s, const unsigned char pepper[ACCESS_PEPPE
                         const char *key_id, const char *secret, struct access_subject *who,
                         struct err *err);
 
+/* ---- node signatures (issue 5) ------------------------------------------------------------ */
+
+#define ACCESS_SIGNING_KEY_B64 45 /* base64 of 32 bytes, NUL included */
+
+/* Signs an object version as this node: adds extensions[ext_id] (a property extension the
+ * node's extension-definition declares) holding "signature", the Ed25519 signature by sk
+ * over the RFC 8785 canonical JSON of the object without that extension, and "signed_by",
+ * the base64 public key. Returns 0, or -1 with err. */
+int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64],
+                struct err *err) BASE_WARN_UNUSED;
+
+/* Checks node signatures: 1 the object carries none; 0 every one verifies, signer set to
+ * the base64 public key of one; -1 one does not verify (err says why). */
+int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct err *err);
+
 /* ---- audit ----------------------------------------------------------------------------- */
 
 /* Appends a row whose hash covers the previous row's hash and this row's fields. Call it

@@ -1584,3 +1584,190 @@ int stix_sco_id(const char *type, const char *canon, char out[STIX_ID_MAX])
     uuid_from_bytes_v(digest, 5, u);
     return snprintf(out, STIX_ID_MAX, "%s--%s", type, u) < STIX_ID_MAX ? 0 : -1;
 }
+
+/* ---- RFC 8785 canonical JSON ------------------------------------------------------------------
+ */
+
+static int buf_putc(struct buf *b, char c)
+{
+    return buf_append(b, &c, 1);
+}
+
+/* The next code point of UTF-8 text (already valid: jansson checked it). */
+static uint32_t next_cp(const unsigned char **p)
+{
+    const unsigned char *s = *p;
+    uint32_t c = s[0];
+    int n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    c = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+    for (int i = 1; i < n && s[i]; i++) {
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    *p = s + n;
+    return c;
+}
+
+/* Property names sort by their UTF-16 code units (RFC 8785 section 3.2.3): a code point
+ * above U+FFFF is a surrogate pair, which sorts below U+E000..U+FFFF. */
+static int utf16_cmp(const char *a, const char *b)
+{
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+    while (*p && *q) {
+        uint32_t x = next_cp(&p), y = next_cp(&q);
+        uint32_t ux = x > 0xffff ? 0xd800 + ((x - 0x10000) >> 10) : x;
+        uint32_t uy = y > 0xffff ? 0xd800 + ((y - 0x10000) >> 10) : y;
+        if (ux != uy) {
+            return ux < uy ? -1 : 1;
+        }
+        if (x != y) { /* same high surrogate: compare the low ones */
+            uint32_t lx = 0xdc00 + ((x - 0x10000) & 0x3ff), ly = 0xdc00 + ((y - 0x10000) & 0x3ff);
+            return lx < ly ? -1 : 1;
+        }
+    }
+    return *p ? 1 : *q ? -1 : 0;
+}
+
+static int cmp_keys(const void *a, const void *b)
+{
+    return utf16_cmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int canon_string(struct buf *b, const char *s, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    if (buf_putc(b, '"') != 0) {
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
+        int rc;
+        if (esc != NULL) {
+            rc = buf_puts(b, esc);
+        } else if (c < 0x20) {
+            char u[7] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15], 0};
+            rc = buf_puts(b, u);
+        } else {
+            rc = buf_putc(b, (char)c);
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return buf_putc(b, '"');
+}
+
+/* A double as ECMAScript's Number.prototype.toString writes it (RFC 8785 section 3.2.2.3):
+ * the shortest digits that read back to the same double, fixed notation for exponents from
+ * -7 to 20, exponential otherwise. */
+static int canon_number(struct buf *b, double d)
+{
+    if (d == 0) {
+        return buf_putc(b, '0'); /* also -0 */
+    }
+    char e[40];
+    int prec;
+    for (prec = 1; prec <= 17; prec++) {
+        snprintf(e, sizeof(e), "%.*e", prec - 1, d);
+        if (strtod(e, NULL) == d) {
+            break;
+        }
+    }
+    /* e is [-]D[.DDD]e[+-]XX: digits and exponent */
+    bool neg = e[0] == '-';
+    char digits[24];
+    size_t nd = 0;
+    const char *p = e + neg;
+    for (; *p && *p != 'e'; p++) {
+        if (*p != '.') {
+            digits[nd++] = *p;
+        }
+    }
+    while (nd > 1 && digits[nd - 1] == '0') {
+        nd--;
+    }
+    int64_t exp = 0;
+    const char *ex = p[1] == '+' ? p + 2 : p + 1;
+    if (str_to_i64(ex, -400, 400, &exp) != 0) {
+        return -1;
+    }
+    int n = (int)exp + 1; /* the decimal point after n digits */
+    struct buf *o = b;
+    if (neg && buf_putc(o, '-') != 0) {
+        return -1;
+    }
+    int rc = 0;
+    if ((int)nd <= n && n <= 21) {
+        rc = buf_append(o, digits, nd);
+        for (int i = (int)nd; i < n && rc == 0; i++) {
+            rc = buf_putc(o, '0');
+        }
+    } else if (0 < n && n <= 21) {
+        rc = buf_append(o, digits, (size_t)n) || buf_putc(o, '.') ||
+             buf_append(o, digits + n, nd - (size_t)n);
+    } else if (-6 < n && n <= 0) {
+        rc = buf_puts(o, "0.");
+        for (int i = 0; i < -n && rc == 0; i++) {
+            rc = buf_putc(o, '0');
+        }
+        rc = rc || buf_append(o, digits, nd);
+    } else {
+        rc = buf_putc(o, digits[0]) ||
+             (nd > 1 && (buf_putc(o, '.') || buf_append(o, digits + 1, nd - 1))) ||
+             buf_printf(o, "e%c%d", n - 1 < 0 ? '-' : '+', n - 1 < 0 ? 1 - n : n - 1);
+    }
+    return rc;
+}
+
+int stix_canonical(const json_t *v, struct buf *b)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+        if (keys == NULL) {
+            return -1;
+        }
+        const char *k;
+        json_t *x;
+        json_object_foreach((json_t *)v, k, x)
+        {
+            keys[i++] = k;
+        }
+        qsort(keys, n, sizeof(*keys), cmp_keys);
+        int rc = buf_putc(b, '{');
+        for (i = 0; i < n && rc == 0; i++) {
+            rc = (i > 0 && buf_putc(b, ',')) || canon_string(b, keys[i], strlen(keys[i])) ||
+                 buf_putc(b, ':') || stix_canonical(json_object_get(v, keys[i]), b);
+        }
+        free(keys);
+        return rc || buf_putc(b, '}');
+    }
+    case JSON_ARRAY: {
+        int rc = buf_putc(b, '[');
+        for (size_t i = 0; i < json_array_size(v) && rc == 0; i++) {
+            rc = (i > 0 && buf_putc(b, ',')) || stix_canonical(json_array_get(v, i), b);
+        }
+        return rc || buf_putc(b, ']');
+    }
+    case JSON_STRING:
+        return canon_string(b, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_REAL:
+        return canon_number(b, json_real_value(v));
+    case JSON_TRUE:
+        return buf_puts(b, "true");
+    case JSON_FALSE:
+        return buf_puts(b, "false");
+    default:
+        return buf_puts(b, "null");
+    }
+}

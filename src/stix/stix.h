@@ -64,6 +64,11 @@ const char *stix_tlp_marking_id(enum stix_tlp tlp);
  * id-contributing properties serialised per RFC 8785 (canon: compact, keys sorted, as
  * jansson's JSON_COMPACT | JSON_SORT_KEYS writes plain strings). Returns 0, or -1. */
 int stix_sco_id(const char *type, const char *canon, char out[STIX_ID_MAX]);
+/* Appends the RFC 8785 canonical form of v (JSON Canonicalization Scheme): no white
+ * space, object members sorted by UTF-16 code units, strings with the minimal escapes,
+ * numbers as ECMAScript writes doubles. Returns 0, or -1 on out-of-memory. */
+int stix_canonical(const json_t *v, struct buf *b) BASE_WARN_UNUSED;
+
 /* The TLP 2.0 marking-definition object for a level, as the OASIS common objects define it
  * (new reference; NULL for UNMARKED). */
 json_t *stix_tlp_marking_object(enum stix_tlp tlp);

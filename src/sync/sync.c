@@ -111,9 +111,13 @@ static int get(CURL *c, const struct store_peer *p, const char *url, struct resp
     return 0;
 }
 
+#define MAX_KNOWN_KEYS 64
+
 struct pull {
     struct store *s;
     const struct store_peer *p;
+    char known[MAX_KNOWN_KEYS][64]; /* every peer's signing key */
+    int n_known;
     struct sync_stats *st;
     CURL *c;
     struct response r;
@@ -127,6 +131,78 @@ static int put_query(struct buf *b, const char *s)
     int rc = e ? buf_puts(b, e) : -1;
     curl_free(e);
     return rc;
+}
+
+static bool known_key(const struct pull *pl, const char *k)
+{
+    for (int i = 0; i < pl->n_known; i++) {
+        if (strcmp(pl->known[i], k) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Rejects one object of a page: logged and audited (issue 5: a bad signature is). */
+static void reject(struct pull *pl, const json_t *o, const char *why)
+{
+    const char *id = jx_str(o, "id");
+    char detail[512], actor[STORE_NAME_MAX + 16];
+    snprintf(detail, sizeof(detail), "id=%s reason=%s", id ? id : "(none)", why);
+    snprintf(actor, sizeof(actor), "sync:%s", pl->p->name);
+    log_warn("sync: peer %s: %s refused: %s", pl->p->name, id ? id : "an object", why);
+    struct err err;
+    if (store_begin(pl->s, &err) != 0 ||
+        access_audit(pl->s, actor, "sync.reject", detail, &err) != 0 ||
+        store_commit(pl->s, &err) != 0) {
+        store_rollback(pl->s);
+        log_warn("sync: cannot audit a refused object: %s", err.msg);
+    }
+    pl->st->received++;
+    pl->st->failed++;
+}
+
+/* The objects of a page whose signatures hold (new reference; NULL on out-of-memory).
+ * With a signing key configured for the peer, a signature must verify and be by a key
+ * this node knows (the peer's, or another peer's when the object originated there);
+ * without one, signatures are not checked. --require-signatures refuses unsigned ones. */
+static json_t *checked(struct pull *pl, json_t *objs)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o)
+    {
+        if (out == NULL) {
+            break;
+        }
+        char signer[ACCESS_SIGNING_KEY_B64];
+        struct err err;
+        int v = access_verify(o, signer, &err);
+        if (v < 0) {
+            reject(pl, o, err.msg);
+            continue;
+        }
+        if (v == 1 && pl->p->require_signatures) {
+            reject(pl, o, "unsigned, and this peer must sign");
+            continue;
+        }
+        if (v == 0 && pl->p->signing_key[0] != '\0' && !known_key(pl, signer)) {
+            reject(pl, o, "signed by a key this node does not know");
+            continue;
+        }
+        json_array_append(out, o);
+    }
+    return out;
+}
+
+static int collect_key(void *ctx, const struct store_peer *p)
+{
+    struct pull *pl = ctx;
+    if (p->signing_key[0] != '\0' && pl->n_known < MAX_KNOWN_KEYS) {
+        str_copy(pl->known[pl->n_known++], sizeof(pl->known[0]), p->signing_key);
+    }
+    return 0;
 }
 
 static int pull_link(void *ctx, const struct store_link *l)
@@ -182,6 +258,12 @@ static int pull_link(void *ctx, const struct store_link *l)
         bool more = json_is_true(json_object_get(env, "more"));
         const char *nx = jx_str(env, "next");
         pl->st->pages++;
+        json_t *accepted = json_is_array(objs) ? checked(pl, objs) : NULL;
+        if (accepted == NULL && json_is_array(objs)) {
+            json_decref(env);
+            return err_set(pl->err, "out of memory");
+        }
+        objs = accepted;
         if (json_is_array(objs) && json_array_size(objs) > 0) {
             char status_id[UUID_TEXT], actor[STORE_NAME_MAX + 16];
             uuid_v4(status_id);
@@ -196,6 +278,7 @@ static int pull_link(void *ctx, const struct store_link *l)
             pl->st->failed += res.failed;
             buf_fini(&res.status_json);
         }
+        json_decref(accepted);
         /* committed: now the cursor may move past this page */
         bool advanced = false;
         if (pl->r.last[0] != '\0' && strcmp(pl->r.last, cursor) != 0) {
@@ -242,7 +325,8 @@ int sync_pull_round(struct store *s, const struct store_peer *p, struct sync_sta
         return err_set(err, "out of memory");
     }
     buf_init(&pl.r.body, SYNC_MAX_RESPONSE);
-    int rc = store_peer_links(s, p->id, false, pull_link, &pl, err);
+    int rc = store_peer_list(s, collect_key, &pl, err);
+    rc = rc == 0 ? store_peer_links(s, p->id, false, pull_link, &pl, err) : rc;
     curl_easy_cleanup(pl.c);
     buf_fini(&pl.r.body);
     struct err e2;

@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -60,6 +61,7 @@ void taxii_server_free(struct taxii_server *t)
     if (t == NULL) {
         return;
     }
+    sodium_memzero(t->cfg.sign_sk, sizeof(t->cfg.sign_sk));
     for (unsigned i = 0; t->pool != NULL && i < t->n_pool; i++) {
         store_close(t->pool[i]);
     }
@@ -109,32 +111,42 @@ struct rq {
     int n_peer;
 };
 
+/* Whether an origin organisation is a federation peer (cached per request); in doubt, yes. */
+static bool origin_is_peer(struct rq *r, int64_t origin)
+{
+    for (int i = 0; i < r->n_peer; i++) {
+        if (r->peer_org[i] == origin) {
+            return r->peer_is[i];
+        }
+    }
+    bool is_peer = true, transitive;
+    struct err err;
+    if (store_peer_org(r->s, origin, &is_peer, &transitive, &err) != 0) {
+        return true;
+    }
+    if (r->n_peer < PEER_CACHE) {
+        r->peer_org[r->n_peer] = origin;
+        r->peer_is[r->n_peer++] = is_peer;
+    }
+    return is_peer;
+}
+
+static bool is_sync(const struct rq *r)
+{
+    return r->who.authenticated && r->who.role == STORE_ROLE_SYNC;
+}
+
 /* Whether a sync key may be sent an object with this origin and TLP (access_border_ok,
  * the rule of access_decide); true for every other subject. */
 static bool border_ok(struct rq *r, int64_t origin, enum stix_tlp tlp)
 {
-    if (!r->who.authenticated || r->who.role != STORE_ROLE_SYNC || origin == 0) {
+    if (!is_sync(r) || origin == 0) {
         return true;
     }
-    bool from_peer = false, transitive;
-    int i = 0;
-    while (i < r->n_peer && r->peer_org[i] != origin) {
-        i++;
-    }
-    if (i < r->n_peer) {
-        from_peer = r->peer_is[i];
-    } else {
-        struct err err;
-        if (store_peer_org(r->s, origin, &from_peer, &transitive, &err) != 0) {
-            return false; /* in doubt, nothing leaves */
-        }
-        if (r->n_peer < PEER_CACHE) {
-            r->peer_org[r->n_peer] = origin;
-            r->peer_is[r->n_peer++] = from_peer;
-        }
-    }
-    struct access_object o = {
-        .tlp = tlp, .origin_org = origin, .in_collection = true, .from_peer = from_peer};
+    struct access_object o = {.tlp = tlp,
+                              .origin_org = origin,
+                              .in_collection = true,
+                              .from_peer = origin_is_peer(r, origin)};
     return access_border_ok(&r->who, &o);
 }
 
@@ -436,7 +448,20 @@ static int read_row(void *ctx, const struct store_row *row)
     int fail = 0;
     switch (rc->kind) {
     case READ_OBJECTS:
-        fail = buf_append(b, row->json, row->json_len);
+        if (is_sync(rc->r) && rc->r->t->cfg.sign && !origin_is_peer(rc->r, row->origin_org)) {
+            /* what this node originates leaves it signed (issue 5) */
+            struct err err;
+            json_t *o = jx_parse(row->json, row->json_len, JX_MAX_DEPTH, &err);
+            char *text = NULL;
+            fail = o == NULL ||
+                   access_sign(o, rc->r->t->cfg.sign_ext, rc->r->t->cfg.sign_sk, &err) != 0 ||
+                   (text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL ||
+                   buf_puts(b, text) != 0;
+            free(text);
+            json_decref(o);
+        } else {
+            fail = buf_append(b, row->json, row->json_len);
+        }
         break;
     case READ_MANIFEST:
         ts_format(row->date_added, 6, da);

@@ -58,6 +58,11 @@ struct taxii_config {
     const char *db_path;
     unsigned pool_size; /* database connections, one per HTTP worker thread */
     unsigned char pepper[ACCESS_PEPPER_BYTES];
+    /* Objects this node originates are signed when served to a peer's sync key
+     * (access_sign); sign_ext empty: unsigned. */
+    bool sign;
+    unsigned char sign_sk[64];
+    char sign_ext[STIX_ID_MAX];
 };
 
 struct taxii_server;

@@ -33,8 +33,9 @@ cm org add cert-b --data "$B" >/dev/null
 cm org add node-a --data "$B" >/dev/null
 cm org add node-c --data "$B" >/dev/null
 FROM_A=$(cm collection add --title "From A" --alias from-a --audience cert-b,node-a,node-c --write node-a --data "$B")
+A_SIGN=$(printf '%s' "$info" | jq -r .signing_key)
 cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" \
-    --pull "$SHARED=from-a" --data "$B" 2>/dev/null
+    --signing-key "$A_SIGN" --pull "$SHARED=from-a" --data "$B" 2>/dev/null
 expect_eq "peer add" "$?" 0
 expect_eq "peer list" "$(cm peer list --data "$B")" "a	node-a	$A_URL/api/	pull $SHARED=from-a"
 cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" --data "$B" 2>"$TMP/err"
@@ -50,6 +51,11 @@ expect_eq "sync exit" "$?" 0
 expect_eq "round: pages, received, stored, refused" "$out" "a	1	2	2	0"
 ids() { cm export --data "$B" --collection from-a 2>/dev/null | jq -r '[.objects[].id | .[-2:]] | sort | join(" ")'; }
 expect_eq "B holds GREEN and AMBER, not RED" "$(ids)" "01 02"
+A_EXT="extension-definition--$(sqlite3 "$A/certmesh.db" "select value from meta where key = 'node_id'")"
+expect_eq "what A originates arrives signed by A's key" \
+    "$(cm export --data "$B" --collection from-a 2>/dev/null | jq -r --arg e "$A_EXT" '[.objects[].extensions[$e].signed_by] | unique | join(" ")')" "$A_SIGN"
+expect_eq "the signature is over the object without it (Ed25519, RFC 8785)" \
+    "$(cm export --data "$B" --collection from-a 2>/dev/null | jq -r --arg e "$A_EXT" '.objects[0].extensions[$e].extension_type')" "property-extension"
 expect_eq "attributed to A's organisation on B" \
     "$(sqlite3 "$B/certmesh.db" "select count(*) from objects o join orgs g on g.id = o.org_id where g.name = 'node-a'")" 2
 
@@ -126,6 +132,25 @@ expect_eq "after kill -9 three times: every object, once" "$(printf '%s\n' "$got
 expect_eq "exactly A's objects" "$(cmp <(printf '%s\n' "$got") <(printf '%s\n' "$want") && echo same)" same
 expect_eq "one entry per object at D (no duplicate versions)" \
     "$(sqlite3 "$D/certmesh.db" "select count(*) from entries")" 6000
+
+# ---- signatures that do not hold are refused, logged and audited
+BAD_SIG=$(head -c 64 /dev/zero | base64 -w0)
+printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000003","objects":[%s]}' \
+    "$(indicator 3000 "$TLP_GREEN" | sed "s|}\$|,\"extensions\":{\"extension-definition--11111111-1111-4111-8111-111111111111\":{\"extension_type\":\"property-extension\",\"signature\":\"$BAD_SIG\",\"signed_by\":\"$A_SIGN\"}}}|")" >"$TMP/forged.json"
+cm import --data "$A" --collection big --as cert-a "$TMP/forged.json" 2>/dev/null
+sqlite3 "$D/certmesh.db" "update peers set signing_key = '$A_SIGN' where name = 'a'"
+out=$(cm sync --once --data "$D" 2>"$TMP/err")
+expect_eq "a forged signature: refused, nothing stored" "$out" "a	1	1	0	1"
+expect_contains "and said" "$(cat "$TMP/err")" "the signature does not verify"
+expect_eq "and audited" "$(sqlite3 "$D/certmesh.db" "select count(*) from audit where action = 'sync.reject'")" 1
+# a peer whose objects are signed by a key this node does not know
+B_SIGN=$(cm node info --data "$B" --json | jq -r .signing_key)
+sqlite3 "$D/certmesh.db" "update peers set signing_key = '$B_SIGN' where name = 'a'"
+bundle "$(indicator 3001 "$TLP_GREEN")" >"$TMP/a4.json"
+cm import --data "$A" --collection big --as cert-a "$TMP/a4.json" 2>/dev/null
+out=$(cm sync --once --data "$D" 2>"$TMP/err")
+expect_contains "signed with another key than the peer's: refused" "$(cat "$TMP/err")" "signed by a key this node does not know"
+expect_eq "nothing of it stored" "$(cm export --data "$D" --collection big 2>/dev/null | grep -c "$(oid indicator 3001)")" 0
 
 # ---- across the border: what B learned from A goes on to C only when GREEN or CLEAR and
 # C is a transitive peer of B; nothing goes back to A

@@ -342,7 +342,59 @@ static void objects_of_documents(void)
     json_decref(b);
 }
 
+static const char *canon(const char *json)
+{
+    static char out[512];
+    json_error_t e;
+    json_t *v = json_loads(json, JSON_DECODE_ANY | JSON_ALLOW_NUL, &e);
+    struct buf b;
+    buf_init(&b, 4096);
+    out[0] = '\0';
+    if (v != NULL && stix_canonical(v, &b) == 0) {
+        snprintf(out, sizeof(out), "%.*s", (int)b.len, b.data);
+    }
+    buf_fini(&b);
+    json_decref(v);
+    return out;
+}
+
+/* RFC 8785 (JSON Canonicalization Scheme): its examples of numbers, strings and sorting. */
+static void canonical_json(void)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"1e30", "1e+30"},
+        {"4.50", "4.5"},
+        {"0.002", "0.002"},
+        {"1e-7", "1e-7"},
+        {"0.000001", "0.000001"},
+        {"333333333.33333329", "333333333.3333333"},
+        {"1e21", "1e+21"},
+        {"1e20", "100000000000000000000"},
+        {"-0.0", "0"},
+        {"-1.5e-10", "-1.5e-10"},
+        {"5e-324", "5e-324"},
+        {"123", "123"},
+        {"[true,false,null,\"a\"]", "[true,false,null,\"a\"]"},
+        {"\"\\u20ac$\\u000F\\u000aA'\\u0042\\u0022\\u005c\\\\\\\"\\/\"",
+         "\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\""},
+        {"{\"\\u20ac\":1,\"\\r\":2,\"\\ufb33\":3,\"1\":4,\"\\ud83d\\ude00\":5,"
+         "\"\\u0080\":6,\"\\u00f6\":7}",
+         "{\"\\r\":2,\"1\":4,\"\xc2\x80\":6,\"\xc3\xb6\":7,\"\xe2\x82\xac\":1,"
+         "\"\xf0\x9f\x98\x80\":5,\"\xef\xac\xb3\":3}"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *got = canon(cases[i].in);
+        if (strcmp(got, cases[i].want) != 0) {
+            fprintf(stderr, "    %s\n    want %s\n    got  %s\n", cases[i].in, cases[i].want, got);
+            CHECK(false);
+        }
+    }
+}
+
 const struct unit_test stix_tests[] = {
+    {"canonical_json", canonical_json},
     {"valid_objects", valid_objects},
     {"invalid_objects", invalid_objects},
     {"tlp_levels", tlp_levels},
