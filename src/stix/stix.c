@@ -1759,8 +1759,15 @@ int stix_canonical(const json_t *v, struct buf *b)
     }
     case JSON_STRING:
         return canon_string(b, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER:
-        return buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    case JSON_INTEGER: {
+        /* JSON numbers are doubles to RFC 8785: beyond 2^53 an integer is written as the
+         * double it reads as */
+        json_int_t i = json_integer_value(v);
+        if (i > ((json_int_t)1 << 53) || i < -((json_int_t)1 << 53)) {
+            return canon_number(b, (double)i);
+        }
+        return buf_printf(b, "%" JSON_INTEGER_FORMAT, i);
+    }
     case JSON_REAL:
         return canon_number(b, json_real_value(v));
     case JSON_TRUE:
