@@ -25,15 +25,10 @@ static const char usage[] =
     "  status  one line per peer: NAME, last success, failures in a row, last error\n"
     "  remove  forgets a peer, its links and cursors\n";
 
-struct links_ctx {
-    struct store *s;
-    const char *dir;
-};
-
 static int print_link(void *ctx, const struct store_link *l)
 {
-    const struct links_ctx *c = ctx;
-    printf("\t%s %s=%s", c->dir, l->push ? l->local : l->remote, l->push ? l->remote : l->local);
+    const char *dir = ctx;
+    printf("\t%s %s=%s", dir, l->push ? l->local : l->remote, l->push ? l->remote : l->local);
     return 0;
 }
 
@@ -46,9 +41,8 @@ static int print_peer(void *ctx, const struct store_peer *p)
         str_copy(org.name, sizeof(org.name), "?");
     }
     printf("%s\t%s\t%s", p->name, org.name, p->url);
-    struct links_ctx pull = {s, "pull"}, push = {s, "push"};
-    (void)store_peer_links(s, p->id, false, print_link, &pull, &err);
-    (void)store_peer_links(s, p->id, true, print_link, &push, &err);
+    (void)store_peer_links(s, p->id, false, print_link, (void *)"pull", &err);
+    (void)store_peer_links(s, p->id, true, print_link, (void *)"push", &err);
     putchar('\n');
     return 0;
 }

@@ -985,14 +985,20 @@ static bool delim[256];
 /* Bytes a value can be made of: letters, digits, '-', '_', '.' and UTF-8. */
 static bool run_byte[256];
 
-/* Fills the byte tables; called by hunt_index_new(), before any scan can start. */
-static void tables_init(void)
+static void fill_tables(void)
 {
     for (int c = 0; c < 256; c++) {
         delim[c] = c <= ' ' || c == 0x7f || (c < 0x80 && strchr("\"'<>(){}|,;\\`", c) != NULL);
         run_byte[c] = c >= 0x80 || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
                       (c >= 'a' && c <= 'z') || c == '-' || c == '_' || c == '.';
     }
+}
+
+/* Fills the byte tables once per process, whoever asks first. */
+static void tables_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, fill_tables);
 }
 
 /* Punctuation that surrounds a token in prose and logs but is not part of it. */

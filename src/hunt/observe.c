@@ -364,11 +364,10 @@ oom:
 
 struct hunt_window {
     const struct pattern *p;
-    ts_us span;    /* the longest WITHIN of the pattern; 0 when it has none */
-    size_t max;    /* observations kept */
-    json_t **scos; /* each observation's SCO dictionary */
-    json_t **roots;
-    ts_us *times;
+    ts_us span; /* the longest WITHIN of the pattern; 0 when it has none */
+    size_t max; /* observations kept */
+    /* what pattern_match() reads: each holds references to its roots and SCOs */
+    struct pattern_observation *obs;
     size_t n;
 };
 
@@ -395,11 +394,9 @@ struct hunt_window *hunt_window_new(const struct pattern *p, size_t max)
     if (pattern_root(p)->kind == PATTERN_OBS_SIMPLE) {
         w->max = 1; /* one observation decides: each record on its own */
     }
-    w->scos = calloc(w->max, sizeof(*w->scos));
-    w->roots = calloc(w->max, sizeof(*w->roots));
-    w->times = calloc(w->max, sizeof(*w->times));
-    if (w->scos == NULL || w->roots == NULL || w->times == NULL) {
-        hunt_window_free(w);
+    w->obs = calloc(w->max, sizeof(*w->obs));
+    if (w->obs == NULL) {
+        free(w);
         return NULL;
     }
     return w;
@@ -407,11 +404,9 @@ struct hunt_window *hunt_window_new(const struct pattern *p, size_t max)
 
 static void drop_oldest(struct hunt_window *w)
 {
-    json_decref(w->scos[0]);
-    json_decref(w->roots[0]);
-    memmove(w->scos, w->scos + 1, (w->n - 1) * sizeof(*w->scos));
-    memmove(w->roots, w->roots + 1, (w->n - 1) * sizeof(*w->roots));
-    memmove(w->times, w->times + 1, (w->n - 1) * sizeof(*w->times));
+    json_decref(w->obs[0].scos);
+    json_decref(w->obs[0].roots);
+    memmove(w->obs, w->obs + 1, (w->n - 1) * sizeof(*w->obs));
     w->n--;
 }
 
@@ -423,9 +418,7 @@ void hunt_window_free(struct hunt_window *w)
     while (w->n > 0) {
         drop_oldest(w);
     }
-    free(w->scos);
-    free(w->roots);
-    free(w->times);
+    free(w->obs);
     free(w);
 }
 
@@ -444,29 +437,14 @@ int hunt_window_push(struct hunt_window *w, json_t *scos, ts_us t, bool *matched
         json_array_append(roots, sco);
     }
     /* the window: the last span of record time, and no more than max observations */
-    while (w->n > 0 && (w->n == w->max || (w->span > 0 && t - w->times[0] > w->span))) {
+    while (w->n > 0 && (w->n == w->max || (w->span > 0 && t - w->obs[0].first > w->span))) {
         drop_oldest(w);
     }
-    w->scos[w->n] = scos;
-    w->roots[w->n] = roots;
-    w->times[w->n] = t;
-    w->n++;
-    struct pattern_observation *items = calloc(w->n, sizeof(*items));
-    if (items == NULL) {
-        return -1;
-    }
-    for (size_t i = 0; i < w->n; i++) {
-        items[i] = (struct pattern_observation){.id = "record",
-                                                .first = w->times[i],
-                                                .last = w->times[i],
-                                                .count = 1,
-                                                .roots = w->roots[i],
-                                                .scos = w->scos[i]};
-    }
-    struct pattern_observations obs = {items, (int)w->n, NULL};
+    w->obs[w->n++] = (struct pattern_observation){
+        .id = "record", .first = t, .last = t, .count = 1, .roots = roots, .scos = scos};
+    struct pattern_observations obs = {w->obs, (int)w->n, NULL};
     struct pattern_result res;
     int rc = pattern_match(w->p, &obs, &res);
-    free(items);
     if (rc == 0 && res.matched) {
         /* The window did not match before this record (or was emptied by the last match),
          * and observation expressions only gain bindings as observations are added: so

@@ -506,22 +506,10 @@ bool hunt_record_time(const struct hunt_layout *l, const char *rec, size_t n, ts
     }
     case HUNT_FORMAT_ZEEK:
     case HUNT_FORMAT_CSV: {
-        if (l->time_col < 0) {
-            return false;
-        }
-        int col = 0;
-        bool quoted = false;
-        for (size_t i = 0; i < n; i++) {
-            if (col == l->time_col) {
-                return hunt_time_parse(rec + i, n - i, t);
-            }
-            if (l->format == HUNT_FORMAT_CSV && rec[i] == '"') {
-                quoted = !quoted;
-            } else if (rec[i] == l->sep && !quoted) {
-                col++;
-            }
-        }
-        return false;
+        const char *v;
+        size_t vn;
+        return l->time_col >= 0 && hunt_record_column(l, rec, n, l->time_col, &v, &vn) &&
+               hunt_time_parse(v, vn, t);
     }
     default: {
         /* a time at the start of the line, or a [bracketed] one near it (web logs) */
