@@ -402,3 +402,57 @@ int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct
     }
     return found;
 }
+
+/* ---- the extension the signatures live in ------------------------------------------------- */
+
+#define TLP_CLEAR_ID "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+
+int access_signer_publish(struct access_signer *sg, const char *node_id, const char *node_name,
+                          ts_us created, struct err *err)
+{
+    char when[TS_MAX_TEXT], identity[STIX_ID_MAX];
+    ts_format(created, 3, when);
+    snprintf(identity, sizeof(identity), "identity--%s", node_id);
+    snprintf(sg->ext, sizeof(sg->ext), "extension-definition--%s", node_id);
+    json_t *ident =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s]}", "type", "identity", "spec_version", "2.1",
+                  "id", identity, "created", when, "modified", when, "name", node_name,
+                  "identity_class", "organization", "object_marking_refs", TLP_CLEAR_ID);
+    json_t *def = json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s],s:[s]}", "type", "extension-definition",
+        "spec_version", "2.1", "id", sg->ext, "created", when, "modified", when, "created_by_ref",
+        identity, "name", "certmesh node signature", "description",
+        "Ed25519 signature by the node's key over the RFC 8785 canonical JSON of the object "
+        "without this extension. Every signature an object carries must verify.",
+        "schema",
+        "{\"type\":\"object\",\"required\":[\"extension_type\",\"signature\",\"signed_by\"],"
+        "\"properties\":{\"extension_type\":{\"const\":\"property-extension\"},"
+        "\"signature\":{\"type\":\"string\",\"description\":\"base64 of the 64-byte Ed25519 "
+        "signature\"},\"signed_by\":{\"type\":\"string\",\"description\":\"base64 of the "
+        "signer's 32-byte public key\"}}}",
+        "version", "1.0", "extension_types", "property-extension", "object_marking_refs",
+        TLP_CLEAR_ID);
+    json_t *arr = ident && def ? json_pack("[OO]", ident, def) : NULL;
+    int rc = arr == NULL || access_sign(ident, sg->ext, sg->sk, err) != 0 ||
+                     access_sign(def, sg->ext, sg->sk, err) != 0
+                 ? -1
+                 : 0;
+    free(sg->published);
+    sg->published = rc == 0 ? json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (rc == 0 && sg->published == NULL) {
+        rc = err_set(err, "out of memory");
+    } else if (rc != 0 && arr == NULL) {
+        err_set(err, "out of memory");
+    }
+    json_decref(ident);
+    json_decref(def);
+    json_decref(arr);
+    return rc;
+}
+
+void access_signer_fini(struct access_signer *sg)
+{
+    sodium_memzero(sg->sk, sizeof(sg->sk));
+    free(sg->published);
+    sg->published = NULL;
+}

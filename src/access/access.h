@@ -103,6 +103,23 @@ int access_authenticate(struct store *s, const unsigned char pepper[ACCESS_PEPPE
 int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64],
                 struct err *err) BASE_WARN_UNUSED;
 
+/* What a node signs with: its Ed25519 secret key, the id of the extension its signatures
+ * live in, and the objects that declare that extension (issue 5: "declared by an
+ * extension-definition object the node publishes"): a JSON array of the node's identity
+ * and its extension-definition, both TLP:CLEAR, themselves signed. */
+struct access_signer {
+    unsigned char sk[64];
+    char ext[STIX_ID_MAX]; /* "extension-definition--<node id>" */
+    char *published;       /* malloc'ed JSON array, placed beside what is signed */
+};
+
+/* Builds signer->published for a node (STIX 2.1 section 7.3: an extension-definition
+ * needs created_by_ref, name, schema, version and extension_types). created fixes the
+ * objects' single version, so every collection gets the same one. 0 or -1 with err. */
+int access_signer_publish(struct access_signer *sg, const char *node_id, const char *node_name,
+                          ts_us created, struct err *err) BASE_WARN_UNUSED;
+void access_signer_fini(struct access_signer *sg);
+
 /* Checks node signatures: 1 the object carries none; 0 every one verifies, signer set to
  * the base64 public key of one; -1 one does not verify (err says why). */
 int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct err *err);

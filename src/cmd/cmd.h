@@ -55,6 +55,9 @@ int cmd_load_pepper(const char *data, unsigned char pepper[ACCESS_PEPPER_BYTES])
 char *cmd_read_file(const char *path, size_t max, size_t *len, struct err *err);
 /* Writes a file atomically with the given mode. */
 int cmd_write_file(const char *path, const void *p, size_t n, int mode, struct err *err);
+/* Loads the node's signer (node.key, and the identity and extension-definition that
+ * declare its signatures, fixed in the store's meta at first use). Prints the error. */
+int cmd_load_signer(const char *data, struct store *s, struct access_signer *sg);
 /* Appends an administrative audit row (call inside the change's transaction). */
 int cmd_audit_admin(struct store *s, const char *action, const char *detail);
 /* Resolves an organisation name, printing an error if unknown. */

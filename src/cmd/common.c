@@ -7,6 +7,8 @@
 #include "cmd/cmd.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,4 +234,50 @@ int cmd_org_id(struct store *s, const char *name, int64_t *id)
     }
     *id = o.id;
     return 0;
+}
+
+int cmd_load_signer(const char *data, struct store *s, struct access_signer *sg)
+{
+    struct err err;
+    char path[4096], *node_id = NULL, *name = NULL, *since = NULL;
+    size_t n = 0;
+    int64_t created = 0;
+    memset(sg, 0, sizeof(*sg));
+    cmd_path(path, sizeof(path), data, "node.key");
+    unsigned char *sk = (unsigned char *)cmd_read_file(path, 1024, &n, &err);
+    int rc = -1;
+    if (sk == NULL || n != sizeof(sg->sk)) {
+        cmd_error("the node's signing key %s: %s", path, sk ? "wrong size" : err.msg);
+        goto out;
+    }
+    memcpy(sg->sk, sk, sizeof(sg->sk));
+    /* The declaring objects have one version for the node's life: fixed at first use. */
+    int got = store_meta_get(s, "signer_since", &since, &err);
+    if (got == 1) {
+        char t[32];
+        created = ts_now();
+        snprintf(t, sizeof(t), "%" PRId64, created);
+        got = store_meta_set(s, "signer_since", t, &err);
+    } else if (got == 0 && str_to_i64(since, 0, INT64_MAX, &created) != 0) {
+        got = err_set(&err, "meta signer_since is not a time");
+    }
+    if (got != 0 || store_meta_get(s, "node_id", &node_id, &err) != 0 ||
+        store_meta_get(s, "node_name", &name, &err) < 0 ||
+        access_signer_publish(sg, node_id, name ? name : "certmesh node", created, &err) != 0) {
+        cmd_error("the node's signing key: %s", err.msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (sk != NULL) {
+        sodium_memzero(sk, n);
+    }
+    if (rc != 0) {
+        access_signer_fini(sg);
+    }
+    free(sk);
+    free(node_id);
+    free(name);
+    free(since);
+    return rc;
 }

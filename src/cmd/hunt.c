@@ -867,7 +867,7 @@ static json_t *sightings(const struct run *r, const char *identity, enum stix_tl
 /* Writes the sightings as a bundle to path and, with report, stores them in the node. */
 static int emit_sightings(const struct run *r, const char *path, bool observed, enum stix_tlp tlp,
                           const char *identity, struct store *s, const struct access_subject *who,
-                          const char *report, const char *org_name)
+                          const char *data, const char *report, const char *org_name)
 {
     struct err err;
     size_t plain;
@@ -917,7 +917,11 @@ static int emit_sightings(const struct run *r, const char *path, bool observed, 
             uuid_v4(status_id);
             snprintf(actor, sizeof(actor), "hunt:%s", org_name);
             struct taxii_ingest_result res;
-            if (taxii_ingest(s, who, &coll, objs, status_id, actor, &res, &err) != 0) {
+            struct access_signer signer;
+            if (cmd_load_signer(data, s, &signer) != 0) {
+                rc = -1;
+            } else if (taxii_ingest(s, who, &coll, objs, &signer, status_id, actor, &res, &err) !=
+                       0) {
                 cmd_error("report: %s", err.msg);
                 rc = -1;
             } else {
@@ -929,6 +933,7 @@ static int emit_sightings(const struct run *r, const char *path, bool observed, 
                 }
                 buf_fini(&res.status_json);
             }
+            access_signer_fini(&signer);
         }
     }
     json_decref(objs);
@@ -1111,7 +1116,7 @@ int cmd_hunt(int argc, char **argv)
         rc = -1;
     }
     if (rc == 0 && (sight != NULL || report != NULL) &&
-        emit_sightings(&r, sight, observed, tlp, identity, st, &who, report, org.name) != 0) {
+        emit_sightings(&r, sight, observed, tlp, identity, st, &who, data, report, org.name) != 0) {
         rc = -1;
     }
     rc = rc == 0 ? 0 : 1;

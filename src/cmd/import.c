@@ -67,12 +67,13 @@ int cmd_import(int argc, char **argv)
     json_t *doc = NULL, *objs = NULL;
     struct store_collection coll;
     struct access_subject who = {.authenticated = true, .role = STORE_ROLE_ADMIN};
+    struct access_signer signer = {0};
     int found = store_collection_get(s, coll_s, &coll, &err);
     if (found != 0) {
         cmd_error(found < 0 ? "%s" : "no collection '%s'", found < 0 ? err.msg : coll_s);
         goto out;
     }
-    if (cmd_org_id(s, as, &who.org_id) != 0) {
+    if (cmd_org_id(s, as, &who.org_id) != 0 || cmd_load_signer(data, s, &signer) != 0) {
         goto out;
     }
     size_t len;
@@ -105,7 +106,7 @@ int cmd_import(int argc, char **argv)
         char status_id[UUID_TEXT];
         uuid_v4(status_id);
         struct taxii_ingest_result res;
-        int irc = taxii_ingest(s, &who, &coll, batch, status_id, actor, &res, &err);
+        int irc = taxii_ingest(s, &who, &coll, batch, &signer, status_id, actor, &res, &err);
         json_decref(batch);
         if (irc != 0) {
             cmd_error("import stopped after %zu objects: %s", ok + failed, err.msg);
@@ -134,6 +135,7 @@ int cmd_import(int argc, char **argv)
             failed);
     rc = failed > 0 ? 1 : 0;
 out:
+    access_signer_fini(&signer);
     json_decref(objs);
     json_decref(doc);
     free(text);

@@ -27,33 +27,6 @@ static const char usage[] =
     "  --max-content-length N     largest request body in bytes (default 104857600)\n"
     "  --title TEXT               title in discovery and the API root\n";
 
-/* The node's Ed25519 key and the extension its signatures live in (issue 5). */
-static int load_signing(const char *data, struct taxii_config *tc)
-{
-    struct err err;
-    char path[4096], *node_id = NULL;
-    size_t n = 0;
-    cmd_path(path, sizeof(path), data, "node.key");
-    unsigned char *sk = (unsigned char *)cmd_read_file(path, 1024, &n, &err);
-    struct store *s = sk && n == 64 ? cmd_open_store(data) : NULL;
-    int rc = -1;
-    if (s == NULL || store_meta_get(s, "node_id", &node_id, &err) != 0) {
-        cmd_error("the node's signing key: %s", sk == NULL ? err.msg : "unreadable");
-    } else {
-        memcpy(tc->sign_sk, sk, 64);
-        snprintf(tc->sign_ext, sizeof(tc->sign_ext), "extension-definition--%s", node_id);
-        tc->sign = true;
-        rc = 0;
-    }
-    if (sk != NULL) {
-        sodium_memzero(sk, n);
-    }
-    free(sk);
-    free(node_id);
-    store_close(s);
-    return rc;
-}
-
 int cmd_serve(int argc, char **argv)
 {
     const char *data = NULL, *listen = NULL, *threads_s = NULL, *max_s = NULL, *title = NULL;
@@ -118,10 +91,15 @@ int cmd_serve(int argc, char **argv)
     char *cert = NULL, *key = NULL;
     struct taxii_server *t = NULL;
     struct http_server *srv = NULL;
+    struct access_signer signer = {0};
     int rc = 1;
-    if (cmd_load_pepper(data, tc.pepper) != 0 || load_signing(data, &tc) != 0) {
+    s = cmd_open_store(data);
+    int loaded = s != NULL ? cmd_load_signer(data, s, &signer) : -1;
+    store_close(s);
+    if (cmd_load_pepper(data, tc.pepper) != 0 || loaded != 0) {
         goto out;
     }
+    tc.signer = &signer;
     if (!plain) {
         size_t n;
         cmd_path(certp, sizeof(certp), data, "tls/cert.pem");
@@ -204,6 +182,6 @@ out:
     free(key);
     free(name);
     sodium_memzero(tc.pepper, sizeof(tc.pepper));
-    sodium_memzero(tc.sign_sk, sizeof(tc.sign_sk));
+    access_signer_fini(&signer);
     return rc;
 }

@@ -269,7 +269,9 @@ static int pull_link(void *ctx, const struct store_link *l)
             uuid_v4(status_id);
             snprintf(actor, sizeof(actor), "sync:%s", p->name);
             struct taxii_ingest_result res;
-            if (taxii_ingest(pl->s, &who, &coll, objs, status_id, actor, &res, pl->err) != 0) {
+            /* what a peer sends is not this node's to sign: no signer */
+            if (taxii_ingest(pl->s, &who, &coll, objs, NULL, status_id, actor, &res, pl->err) !=
+                0) {
                 json_decref(env);
                 return -1;
             }

@@ -61,7 +61,6 @@ void taxii_server_free(struct taxii_server *t)
     if (t == NULL) {
         return;
     }
-    sodium_memzero(t->cfg.sign_sk, sizeof(t->cfg.sign_sk));
     for (unsigned i = 0; t->pool != NULL && i < t->n_pool; i++) {
         store_close(t->pool[i]);
     }
@@ -426,6 +425,28 @@ struct read_ctx {
     ts_us skipped_last;
 };
 
+int taxii_outgoing(const struct access_signer *sg, bool local_origin, const char *json, size_t len,
+                   struct buf *out, struct err *err)
+{
+    /* `"extension-definition--…":{` can only be a key: in a JSON string the quote is escaped */
+    char key[STIX_ID_MAX + 8];
+    int kn = sg ? snprintf(key, sizeof(key), "\"%s\":{", sg->ext) : 0;
+    if (sg == NULL || !local_origin || memmem(json, len, key, (size_t)kn) != NULL) {
+        return buf_append(out, json, len) == 0 ? 0 : err_set(err, "out of memory");
+    }
+    /* stored before this node signed what it stores: signed on the way out */
+    json_t *o = jx_parse(json, len, JX_MAX_DEPTH, err);
+    char *text = NULL;
+    int rc = o == NULL || access_sign(o, sg->ext, sg->sk, err) != 0 ? -1 : 0;
+    if (rc == 0 && ((text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL ||
+                    buf_puts(out, text) != 0)) {
+        rc = err_set(err, "out of memory");
+    }
+    free(text);
+    json_decref(o);
+    return rc;
+}
+
 static int read_row(void *ctx, const struct store_row *row)
 {
     struct read_ctx *rc = ctx;
@@ -448,17 +469,10 @@ static int read_row(void *ctx, const struct store_row *row)
     int fail = 0;
     switch (rc->kind) {
     case READ_OBJECTS:
-        if (is_sync(rc->r) && rc->r->t->cfg.sign && !origin_is_peer(rc->r, row->origin_org)) {
-            /* what this node originates leaves it signed (issue 5) */
+        if (is_sync(rc->r)) {
             struct err err;
-            json_t *o = jx_parse(row->json, row->json_len, JX_MAX_DEPTH, &err);
-            char *text = NULL;
-            fail = o == NULL ||
-                   access_sign(o, rc->r->t->cfg.sign_ext, rc->r->t->cfg.sign_sk, &err) != 0 ||
-                   (text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL ||
-                   buf_puts(b, text) != 0;
-            free(text);
-            json_decref(o);
+            fail = taxii_outgoing(rc->r->t->cfg.signer, !origin_is_peer(rc->r, row->origin_org),
+                                  row->json, row->json_len, b, &err);
         } else {
             fail = buf_append(b, row->json, row->json_len);
         }
@@ -678,7 +692,8 @@ static int indicator_pattern_check(const json_t *obj, const char *where, struct 
 
 /* Validation and serialisation need no lock: done first, so that concurrent POSTs only
  * serialise on the part that touches the database. */
-static int ingest_prepare(json_t *objects, struct incoming *in, struct err *err)
+static int ingest_prepare(json_t *objects, const struct access_signer *sign, struct incoming *in,
+                          struct err *err)
 {
     size_t i;
     json_t *obj;
@@ -702,6 +717,9 @@ static int ingest_prepare(json_t *objects, struct incoming *in, struct err *err)
                 return err_set(err, "out of memory");
             }
             continue;
+        }
+        if (sign != NULL && access_sign(obj, sign->ext, sign->sk, err) != 0) {
+            return -1;
         }
         if ((in[i].text = jx_dump(obj, &in[i].len)) == NULL) {
             return err_set(err, "out of memory");
@@ -741,9 +759,50 @@ static int ingest_status(struct buf *b, const struct incoming *in, size_t n,
     return (res->failed && buf_puts(b, "]")) || buf_puts(b, ",\"pending_count\":0}");
 }
 
+/* Places the objects that declare the node's signature extension (access_signer_publish)
+ * into coll unless it holds them; inside the caller's transaction. */
+static int publish_declarations(struct store *s, const struct access_signer *sg, int64_t org,
+                                const struct store_collection *coll, struct err *err)
+{
+    json_t *decl = jx_parse(sg->published, strlen(sg->published), JX_MAX_DEPTH, err);
+    size_t i;
+    json_t *o;
+    int rc = decl == NULL ? -1 : 0;
+    json_array_foreach(decl, i, o)
+    {
+        struct stix_meta m;
+        struct store_versions v;
+        size_t len;
+        bool added;
+        char *text = NULL;
+        if (stix_meta_of(o, &m) != 0) {
+            rc = err_set(err, "the node's declarations are not STIX");
+            break;
+        }
+        if ((rc = store_object_versions(s, coll->id, m.id, m.version_us, &v, err)) != 0) {
+            break;
+        }
+        if (v.exact) {
+            continue;
+        }
+        if ((text = jx_dump(o, &len)) == NULL) {
+            rc = err_set(err, "out of memory");
+            break;
+        }
+        rc = store_object_put(s, coll->id, &m, text, len, org, &v, &added, err);
+        free(text);
+        if (rc != 0) {
+            break;
+        }
+    }
+    json_decref(decl);
+    return rc;
+}
+
 int taxii_ingest(struct store *s, const struct access_subject *who,
-                 const struct store_collection *coll, json_t *objects, const char *status_id,
-                 const char *actor, struct taxii_ingest_result *res, struct err *err)
+                 const struct store_collection *coll, json_t *objects,
+                 const struct access_signer *signer, const char *status_id, const char *actor,
+                 struct taxii_ingest_result *res, struct err *err)
 {
     struct access_collection f;
     size_t n = json_array_size(objects);
@@ -758,7 +817,15 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         err_set(err, "out of memory");
         goto out;
     }
-    if (ingest_prepare(objects, in, err) != 0 ||
+    if (signer != NULL) {
+        /* what a local organisation stores is what this node originates; a peer's is not */
+        bool is_peer = true, transitive;
+        if (store_peer_org(s, who->org_id, &is_peer, &transitive, err) != 0) {
+            goto out;
+        }
+        signer = is_peer ? NULL : signer;
+    }
+    if (ingest_prepare(objects, signer, in, err) != 0 ||
         access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
         goto out;
     }
@@ -789,6 +856,10 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         }
         in[i].ok = true;
         res->ok++;
+    }
+    if (signer != NULL && res->ok > 0 &&
+        publish_declarations(s, signer, who->org_id, coll, err) != 0) {
+        goto rollback;
     }
     if (ingest_status(&res->status_json, in, n, res, status_id, requested) != 0) {
         err_set(err, "out of memory");
@@ -862,7 +933,7 @@ static void h_post(struct rq *r, const char *cid)
     uuid_v4(status_id);
     actor_of(r, actor, sizeof(actor));
     struct taxii_ingest_result res;
-    int rc = taxii_ingest(r->s, &r->who, &c, objs, status_id, actor, &res, &err);
+    int rc = taxii_ingest(r->s, &r->who, &c, objs, r->t->cfg.signer, status_id, actor, &res, &err);
     json_decref(env);
     if (rc != 0) {
         reply_error(r, 500, "Internal error", err.msg);

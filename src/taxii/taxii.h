@@ -58,11 +58,10 @@ struct taxii_config {
     const char *db_path;
     unsigned pool_size; /* database connections, one per HTTP worker thread */
     unsigned char pepper[ACCESS_PEPPER_BYTES];
-    /* Objects this node originates are signed when served to a peer's sync key
-     * (access_sign); sign_ext empty: unsigned. */
-    bool sign;
-    unsigned char sign_sk[64];
-    char sign_ext[STIX_ID_MAX];
+    /* What this node originates is signed as it is stored (taxii_ingest), and objects
+     * stored unsigned (before the node had a signer) are signed when a peer's sync key
+     * reads them. NULL: nothing is signed. Not copied: must outlive the server. */
+    const struct access_signer *signer;
 };
 
 struct taxii_server;
@@ -74,6 +73,12 @@ void taxii_server_free(struct taxii_server *t);
 /* The http_handler: answers one request completely. Thread-safe. */
 void taxii_handle(void *taxii_server, const struct http_request *req, struct http_response *resp);
 
+/* Appends a stored object version as it leaves the node for a peer: as stored; or, when
+ * this node originated it (local_origin) and it was stored before the node had a signer
+ * (it carries no signature of sg), signed now. 0, or -1 with err. */
+int taxii_outgoing(const struct access_signer *sg, bool local_origin, const char *json, size_t len,
+                   struct buf *out, struct err *err) BASE_WARN_UNUSED;
+
 /* ---- ingest, shared by TAXII POST and `certmesh import` ------------------------------- */
 
 struct taxii_ingest_result {
@@ -84,11 +89,13 @@ struct taxii_ingest_result {
 /* Validates and stores objects (a JSON array) into coll as who, in one transaction:
  * every object is checked by stix_validate() and access_decide(); valid ones are stored
  * even when others fail. Fills the status resource, stores it under status_id, and
- * appends one audit row, all in the same transaction. Returns 0, or -1 if nothing could
- * be committed (err says why). */
+ * appends one audit row, all in the same transaction. With a signer, and who of a local
+ * organisation (not a federation peer's), every object is stored signed by the node
+ * (access_sign), and the objects declaring the signature extension are placed in coll
+ * too when it lacks them. Returns 0, or -1 if nothing could be committed (err says why). */
 int taxii_ingest(struct store *s, const struct access_subject *who,
-                 const struct store_collection *coll, json_t *objects, const char *status_id,
-                 const char *actor, struct taxii_ingest_result *res,
-                 struct err *err) BASE_WARN_UNUSED;
+                 const struct store_collection *coll, json_t *objects,
+                 const struct access_signer *signer, const char *status_id, const char *actor,
+                 struct taxii_ingest_result *res, struct err *err) BASE_WARN_UNUSED;
 
 #endif

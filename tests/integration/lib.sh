@@ -35,6 +35,7 @@ expect_not_contains() {
 new_node() {
     DATA="$TMP/$1"
     cm init --data "$DATA" --name "$1" >"$TMP/$1.fp" 2>/dev/null || { fail "init $1"; return 1; }
+    NODE_ID=$(sqlite3 "$DATA/certmesh.db" "select value from meta where key = 'node_id'")
 }
 
 # start_node DATA [extra serve args...]: starts on a free loopback port, sets URL and PID
@@ -76,8 +77,11 @@ req() {
     HEADERS=$(cat "$TMP/headers")
 }
 
-# jqb FILTER: apply jq to the last BODY
-jqb() { printf '%s' "$BODY" | jq -r "$1"; }
+# jqb FILTER: apply jq to the last BODY. A node places its identity and the
+# extension-definition of its signatures beside what it signs (issue 5); `posted` leaves
+# the last new_node's two out of a list of objects.
+POSTED_DEF='def posted: [.[] | select(.id | test("^(identity|extension-definition)--" + $nid + "$") | not)];'
+jqb() { printf '%s' "$BODY" | jq -r --arg nid "${NODE_ID:-}" "$POSTED_DEF $1"; }
 
 # obj TYPE N [TLP_MARKING_ID] [MODIFIED]: a valid STIX object as one line
 TLP_CLEAR=marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487

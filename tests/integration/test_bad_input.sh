@@ -106,6 +106,6 @@ expect_eq "expired key" "$CODE" 401
 # still serving, and nothing half-written: only the baseline object is stored
 req GET "/api/collections/$LIST/manifest/" "$KEY_A" ""
 expect_eq "server alive" "$CODE" 200
-expect_eq "nothing half-written" "$(jqb '.objects|length')" 1
+expect_eq "nothing half-written" "$(jqb '.objects|posted|length')" 1
 expect_eq "auth failures audited" "$(sqlite3 "$DATA/certmesh.db" "select count(*) >= 4 from audit where action='auth.fail'")" 1
 finish

@@ -70,9 +70,10 @@ expect_contains "import names the failure" "$out" "objects[3].is_family: must be
 expect_contains "import summary 2" "$out" "imported 3 of 4 objects"
 cm export --collection rtf --data "$DATA" >"$TMP/out.json" 2>/dev/null
 expect_eq "export is a bundle" "$(jq -r .type "$TMP/out.json")" bundle
-expect_eq "export count" "$(jq '.objects|length' "$TMP/out.json")" 500
-expect_eq "export same ids" "$(jq -r '.objects[].id' "$TMP/out.json" | sort | md5sum)" "$(jq -r '.objects[].id' "$TMP/b.json" | sort | md5sum)"
-expect_eq "export match-type" "$(cm export --collection rtf --match-type malware,identity --data "$DATA" 2>/dev/null | jq '.objects|length')" 13
+posted() { jq -r --arg nid "$NODE_ID" "$POSTED_DEF $1"; }
+expect_eq "export count" "$(posted '.objects|posted|length' <"$TMP/out.json")" 500
+expect_eq "export same ids" "$(posted '.objects|posted|.[].id' <"$TMP/out.json" | sort | md5sum)" "$(jq -r '.objects[].id' "$TMP/b.json" | sort | md5sum)"
+expect_eq "export match-type" "$(cm export --collection rtf --match-type malware,identity --data "$DATA" 2>/dev/null | posted '.objects|posted|length')" 13
 printf 'not json' >"$TMP/bad.json"
 out=$(cm import "$TMP/bad.json" --collection rtf --as thaicert --data "$DATA" 2>&1)
 expect_contains "import malformed" "$out" "malformed JSON at line 1"

@@ -33,7 +33,7 @@ STATUS=$(jqb .id)
 { kill -9 "$PID" && wait "$PID"; } 2>/dev/null
 start_node "$DATA" || exit 1
 req GET "/api/collections/$LIST/manifest/?limit=1000" "$KEY_B" ""
-expect_eq "objects survive kill -9" "$(jqb '.objects|length')" 200
+expect_eq "objects survive kill -9" "$(jqb '.objects|posted|length')" 200
 req GET "/api/status/$STATUS/" "$KEY_A" ""
 expect_eq "status survives kill -9" "$(jqb .success_count)" 200
 

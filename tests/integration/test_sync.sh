@@ -48,22 +48,32 @@ expect_eq "a peer needs a pin and a URL ending in /" "$?" 2
 # one round: GREEN and AMBER arrive (B's organisation is in the audience); RED never leaves A
 out=$(cm sync --once --data "$B")
 expect_eq "sync exit" "$?" 0
-expect_eq "round: pages, received, stored, refused" "$out" "a	1	2	2	0"
-ids() { cm export --data "$B" --collection from-a 2>/dev/null | jq -r '[.objects[].id | .[-2:]] | sort | join(" ")'; }
+expect_eq "round: pages, received, stored, refused (2 indicators, A's 2 declarations)" "$out" "a	1	4	4	0"
+ids() { cm export --data "$B" --collection from-a 2>/dev/null | jq -r '[.objects[] | select(.type == "indicator") | .id | .[-2:]] | sort | join(" ")'; }
 expect_eq "B holds GREEN and AMBER, not RED" "$(ids)" "01 02"
-A_EXT="extension-definition--$(sqlite3 "$A/certmesh.db" "select value from meta where key = 'node_id'")"
+A_NID=$(sqlite3 "$A/certmesh.db" "select value from meta where key = 'node_id'")
+A_EXT="extension-definition--$A_NID"
+expect_eq "A's extension-definition came along, by A's identity, TLP:CLEAR" \
+    "$(cm export --data "$B" --collection from-a 2>/dev/null | jq -r --arg e "$A_EXT" '.objects[] | select(.id == $e) | [.created_by_ref, .extension_types[0], .object_marking_refs[0]] | join(" ")')" \
+    "identity--$A_NID property-extension $TLP_CLEAR"
 expect_eq "what A originates arrives signed by A's key" \
     "$(cm export --data "$B" --collection from-a 2>/dev/null | jq -r --arg e "$A_EXT" '[.objects[].extensions[$e].signed_by] | unique | join(" ")')" "$A_SIGN"
 expect_eq "the signature is over the object without it (Ed25519, RFC 8785)" \
     "$(cm export --data "$B" --collection from-a 2>/dev/null | jq -r --arg e "$A_EXT" '.objects[0].extensions[$e].extension_type')" "property-extension"
 expect_eq "attributed to A's organisation on B" \
-    "$(sqlite3 "$B/certmesh.db" "select count(*) from objects o join orgs g on g.id = o.org_id where g.name = 'node-a'")" 2
+    "$(sqlite3 "$B/certmesh.db" "select count(*) from objects o join orgs g on g.id = o.org_id where g.name = 'node-a'")" 4
 
 # the cursor: nothing again, then only what is new, then a new version beside the old one
 expect_eq "second round brings nothing" "$(cm sync --once --data "$B")" "a	1	0	0	0"
 bundle "$(indicator 4 "$TLP_GREEN")" "$(indicator 1 "$TLP_GREEN" 2026-06-01T00:00:00.000Z)" >"$TMP/a2.json"
 cm import --data "$A" --collection shared --as cert-a "$TMP/a2.json" 2>/dev/null
+expect_eq "A stored them signed (its own export shows the signature)" \
+    "$(cm export --data "$A" --collection shared 2>/dev/null | jq -r --arg e "$A_EXT" '[.objects[] | select(.type == "indicator") | .extensions[$e].signed_by] | unique | join(" ")')" "$A_SIGN"
+# a version stored before the node signed (here: its signature stripped) is signed as it leaves
+sqlite3 "$A/certmesh.db" "update objects set json = json_remove(json, '\$.extensions') where stix_id = '$(oid indicator 4)'"
 expect_eq "third round brings the new objects only" "$(cm sync --once --data "$B")" "a	1	2	2	0"
+expect_eq "an unsigned stored version leaves signed" \
+    "$(cm export --data "$B" --collection from-a 2>/dev/null | jq -r --arg e "$A_EXT" --arg i "$(oid indicator 4)" '.objects[] | select(.id == $i) | .extensions[$e].signed_by')" "$A_SIGN"
 expect_eq "B holds the new object" "$(ids)" "01 02 04"
 expect_eq "both versions of the changed object" \
     "$(cm export --data "$B" --collection from-a --all-versions 2>/dev/null | jq '[.objects[] | select(.id | endswith("01"))] | length')" 2
@@ -126,12 +136,12 @@ for attempt in 1 2 3; do
     wait "$victim" 2>/dev/null
 done
 cm sync --once --data "$D" >/dev/null 2>&1
-got=$(cm export --data "$D" --collection big 2>/dev/null | jq -r '.objects[].id' | sort)
+got=$(cm export --data "$D" --collection big 2>/dev/null | jq -r --arg n "$A_NID" '.objects[].id | select(endswith($n) | not)' | sort)
 want=$(jq -r '.objects[].id' "$TMP/big.json" | sort)
 expect_eq "after kill -9 three times: every object, once" "$(printf '%s\n' "$got" | uniq | wc -l) $(printf '%s\n' "$got" | wc -l)" "6000 6000"
 expect_eq "exactly A's objects" "$(cmp <(printf '%s\n' "$got") <(printf '%s\n' "$want") && echo same)" same
 expect_eq "one entry per object at D (no duplicate versions)" \
-    "$(sqlite3 "$D/certmesh.db" "select count(*) from entries")" 6000
+    "$(sqlite3 "$D/certmesh.db" "select count(*) from entries where stix_id not like '%$A_NID'")" 6000
 
 # ---- signatures that do not hold are refused, logged and audited
 BAD_SIG=$(head -c 64 /dev/zero | base64 -w0)
@@ -168,10 +178,12 @@ expect_eq "C is not a transitive peer of B: nothing of A's reaches it" \
     "$(cm export --data "$C" --collection from-b 2>/dev/null | jq '.objects | length')" 0
 cm peer add c --org node-c --url "http://127.0.0.1:1/api/" --key x:y --tls-fingerprint "$PIN" --transitive --data "$B" 2>/dev/null
 cm sync --once --data "$C" >/dev/null 2>&1
-got=$(cm export --data "$C" --collection from-b 2>/dev/null | jq -r '[.objects[] | .object_marking_refs[0]] | unique | join(" ")')
+got=$(cm export --data "$C" --collection from-b 2>/dev/null | jq -r '[.objects[] | select(.type == "indicator") | .object_marking_refs[0]] | unique | join(" ")')
 expect_eq "transitive: only GREEN crosses a second border" "$got" "$TLP_GREEN"
 expect_eq "transitive: all of A's GREEN objects" \
-    "$(cm export --data "$C" --collection from-b 2>/dev/null | jq '.objects | length')" 1054
+    "$(cm export --data "$C" --collection from-b 2>/dev/null | jq '[.objects[] | select(.type == "indicator")] | length')" 1054
+expect_eq "and A's CLEAR declarations, still signed by A" \
+    "$(cm export --data "$C" --collection from-b 2>/dev/null | jq -r --arg e "$A_EXT" '[.objects[] | select(.id | endswith($e[22:])) | .extensions[$e].signed_by] | join(" ")')" "$A_SIGN $A_SIGN"
 expect_eq "the AMBER object stayed at B" \
     "$(cm export --data "$C" --collection from-b 2>/dev/null | grep -c "$(oid indicator 2)")" 0
 # A pulling B's collection gets nothing back of its own
