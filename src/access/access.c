@@ -313,36 +313,13 @@ int access_audit_verify(struct store *s, int64_t *rows, int64_t *bad_seq, struct
 
 /* ---- node signatures ---------------------------------------------------------------------- */
 
-/* The object without the extension named ext (and without "extensions" if that empties
- * it), canonical (RFC 8785), into b. */
-static int canonical_without(const json_t *obj, const char *ext, struct buf *b)
-{
-    if (json_object_get(json_object_get(obj, "extensions"), ext) == NULL) {
-        return stix_canonical(obj, b); /* nothing to leave out: no copy */
-    }
-    json_t *copy = json_deep_copy(obj);
-    if (copy == NULL) {
-        return -1;
-    }
-    json_t *exts = json_object_get(copy, "extensions");
-    if (json_is_object(exts)) {
-        json_object_del(exts, ext);
-        if (json_object_size(exts) == 0) {
-            json_object_del(copy, "extensions");
-        }
-    }
-    int rc = stix_canonical(copy, b);
-    json_decref(copy);
-    return rc;
-}
-
 int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64], struct err *err)
 {
     struct buf b;
     buf_init(&b, (size_t)1 << 26);
     unsigned char sig[crypto_sign_BYTES];
     char sig64[96], pk64[ACCESS_SIGNING_KEY_B64];
-    if (canonical_without(obj, ext_id, &b) != 0) {
+    if (stix_canonical_without(obj, ext_id, &b) != 0) {
         buf_fini(&b);
         return err_set(err, "out of memory");
     }
@@ -386,7 +363,7 @@ int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct
         }
         struct buf b;
         buf_init(&b, (size_t)1 << 26);
-        if (canonical_without(obj, k, &b) != 0) {
+        if (stix_canonical_without(obj, k, &b) != 0) {
             buf_fini(&b);
             return err_set(err, "out of memory");
         }

@@ -21,8 +21,9 @@
 /* ---- errors ------------------------------------------------------------------------ */
 
 /* A message for a person, filled by the function that failed. Callers own it. */
+#define ERR_MSG_MAX 512
 struct err {
-    char msg[512];
+    char msg[ERR_MSG_MAX];
 };
 
 /* Sets err->msg (truncating if needed); err may be NULL. Always returns -1 so that a

@@ -1627,11 +1627,6 @@ static int utf16_cmp(const char *a, const char *b)
     return *p ? 1 : *q ? -1 : 0;
 }
 
-static int cmp_keys(const void *a, const void *b)
-{
-    return utf16_cmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static int canon_string(struct buf *b, const char *s, size_t n)
 {
     static const char hexd[] = "0123456789abcdef";
@@ -1726,30 +1721,65 @@ static int canon_number(struct buf *b, double d)
     return rc;
 }
 
+struct member {
+    const char *key;
+    const json_t *value;
+};
+
+static int cmp_members(const void *a, const void *b)
+{
+    return utf16_cmp(((const struct member *)a)->key, ((const struct member *)b)->key);
+}
+
+/* An object's members, sorted; skip (when not NULL) is left out. Most STIX objects have
+ * few members: a stack array then, the heap beyond. */
+static int canon_object(const json_t *v, struct buf *b, const char *skip, const char *skip_in)
+{
+    struct member stack[32], *m = stack;
+    size_t n = json_object_size(v), i = 0;
+    if (n > 32 && (m = malloc(n * sizeof(*m))) == NULL) {
+        return -1;
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x)
+    {
+        if (skip != NULL && strcmp(k, skip) == 0) {
+            continue;
+        }
+        /* skip_in: the member of "extensions" left out; "extensions" goes if that empties it */
+        if (skip_in != NULL && strcmp(k, "extensions") == 0 && json_is_object(x) &&
+            json_object_size(x) == 1 && json_object_get(x, skip_in) != NULL) {
+            continue;
+        }
+        m[i++] = (struct member){k, x};
+    }
+    n = i;
+    qsort(m, n, sizeof(*m), cmp_members);
+    int rc = buf_putc(b, '{');
+    for (i = 0; i < n && rc == 0; i++) {
+        rc = (i > 0 && buf_putc(b, ',')) || canon_string(b, m[i].key, strlen(m[i].key)) ||
+             buf_putc(b, ':') ||
+             (skip_in != NULL && strcmp(m[i].key, "extensions") == 0 && json_is_object(m[i].value)
+                  ? canon_object(m[i].value, b, skip_in, NULL)
+                  : stix_canonical(m[i].value, b));
+    }
+    if (m != stack) {
+        free(m);
+    }
+    return rc || buf_putc(b, '}');
+}
+
+int stix_canonical_without(const json_t *obj, const char *ext, struct buf *b)
+{
+    return json_is_object(obj) ? canon_object(obj, b, NULL, ext) : stix_canonical(obj, b);
+}
+
 int stix_canonical(const json_t *v, struct buf *b)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        size_t n = json_object_size(v), i = 0;
-        const char **keys = malloc((n ? n : 1) * sizeof(*keys));
-        if (keys == NULL) {
-            return -1;
-        }
-        const char *k;
-        json_t *x;
-        json_object_foreach((json_t *)v, k, x)
-        {
-            keys[i++] = k;
-        }
-        qsort(keys, n, sizeof(*keys), cmp_keys);
-        int rc = buf_putc(b, '{');
-        for (i = 0; i < n && rc == 0; i++) {
-            rc = (i > 0 && buf_putc(b, ',')) || canon_string(b, keys[i], strlen(keys[i])) ||
-                 buf_putc(b, ':') || stix_canonical(json_object_get(v, keys[i]), b);
-        }
-        free(keys);
-        return rc || buf_putc(b, '}');
-    }
+    case JSON_OBJECT:
+        return canon_object(v, b, NULL, NULL);
     case JSON_ARRAY: {
         int rc = buf_putc(b, '[');
         for (size_t i = 0; i < json_array_size(v) && rc == 0; i++) {

@@ -68,6 +68,9 @@ int stix_sco_id(const char *type, const char *canon, char out[STIX_ID_MAX]);
  * space, object members sorted by UTF-16 code units, strings with the minimal escapes,
  * numbers as ECMAScript writes doubles. Returns 0, or -1 on out-of-memory. */
 int stix_canonical(const json_t *v, struct buf *b) BASE_WARN_UNUSED;
+/* The same of a STIX object without extensions[ext] (and without "extensions" when ext is
+ * its only member): what a node signature covers. No copy is made. */
+int stix_canonical_without(const json_t *obj, const char *ext, struct buf *b) BASE_WARN_UNUSED;
 
 /* The TLP 2.0 marking-definition object for a level, as the OASIS common objects define it
  * (new reference; NULL for UNMARKED). */

@@ -395,7 +395,48 @@ static void canonical_json(void)
     }
 }
 
+/* What a node signature covers: the object without one extension, as if it were removed. */
+static void canonical_without(void)
+{
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"{\"b\":1,\"extensions\":{\"x\":{\"s\":1}},\"a\":2}", "{\"a\":2,\"b\":1}"},
+        {"{\"b\":1,\"extensions\":{\"y\":{},\"x\":{\"s\":1}}}",
+         "{\"b\":1,\"extensions\":{\"y\":{}}}"},
+        {"{\"b\":1,\"extensions\":{\"y\":{}}}", "{\"b\":1,\"extensions\":{\"y\":{}}}"},
+        {"{\"b\":{\"extensions\":{\"x\":1}}}", "{\"b\":{\"extensions\":{\"x\":1}}}"},
+        {"{\"extensions\":{}}", "{\"extensions\":{}}"},
+        {"{\"x\":1}", "{\"x\":1}"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_error_t e;
+        json_t *v = json_loads(cases[i].in, 0, &e);
+        struct buf b;
+        buf_init(&b, 4096);
+        CHECK(v != NULL && stix_canonical_without(v, "x", &b) == 0);
+        CHECK(b.data != NULL && b.len == strlen(cases[i].want) &&
+              memcmp(b.data, cases[i].want, b.len) == 0);
+        buf_fini(&b);
+        json_decref(v);
+    }
+    /* more members than the stack array holds */
+    json_t *big = json_object();
+    for (int i = 0; i < 40; i++) {
+        char k[8];
+        snprintf(k, sizeof(k), "k%02d", 39 - i);
+        json_object_set_new(big, k, json_integer(i));
+    }
+    struct buf b;
+    buf_init(&b, 4096);
+    CHECK(stix_canonical(big, &b) == 0 && b.data != NULL &&
+          strncmp(b.data, "{\"k00\":39,", 10) == 0);
+    buf_fini(&b);
+    json_decref(big);
+}
+
 const struct unit_test stix_tests[] = {
+    {"canonical_without", canonical_without},
     {"canonical_json", canonical_json},
     {"valid_objects", valid_objects},
     {"invalid_objects", invalid_objects},
