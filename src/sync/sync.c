@@ -17,11 +17,11 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <unistd.h>
 
 int sync_global_init(void)
 {
@@ -162,60 +162,6 @@ static void reject(struct pull *pl, const json_t *o, const char *why)
     pl->st->failed++;
 }
 
-/* Signature checks of one page, spread over the cores: Ed25519 verification is most of
- * what receiving costs (perf: 44% of a pull before this). Each worker reads its own slice
- * of the page; nothing is written to the JSON. */
-struct verdicts {
-    const json_t *objs;
-    size_t from, to;
-    int *v; /* access_verify's result per object */
-    char (*signer)[ACCESS_SIGNING_KEY_B64];
-    char (*why)[ERR_MSG_MAX];
-};
-
-static void *verify_slice(void *arg)
-{
-    struct verdicts *w = arg;
-    for (size_t i = w->from; i < w->to; i++) {
-        struct err err;
-        w->v[i] = access_verify(json_array_get(w->objs, i), w->signer[i], &err);
-        if (w->v[i] < 0) {
-            str_copy(w->why[i], sizeof(w->why[i]), err.msg);
-        }
-    }
-    return NULL;
-}
-
-#define VERIFY_THREADS_MAX 8
-
-static void verify_all(const json_t *objs, int *v, char (*signer)[ACCESS_SIGNING_KEY_B64],
-                       char (*why)[ERR_MSG_MAX])
-{
-    size_t n = json_array_size(objs);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t nt = n < 64                       ? 1
-                : cores < 1                  ? 1
-                : cores > VERIFY_THREADS_MAX ? VERIFY_THREADS_MAX
-                                             : (size_t)cores;
-    struct verdicts w[VERIFY_THREADS_MAX];
-    pthread_t th[VERIFY_THREADS_MAX];
-    bool started[VERIFY_THREADS_MAX] = {false};
-    for (size_t t = 0; t < nt; t++) {
-        w[t] = (struct verdicts){objs, n * t / nt, n * (t + 1) / nt, v, signer, why};
-        /* the last slice runs here; a thread that cannot start is done here too */
-        if (t + 1 < nt && pthread_create(&th[t], NULL, verify_slice, &w[t]) == 0) {
-            started[t] = true;
-        } else {
-            verify_slice(&w[t]);
-        }
-    }
-    for (size_t t = 0; t < nt; t++) {
-        if (started[t]) {
-            pthread_join(th[t], NULL);
-        }
-    }
-}
-
 /* One page as the fetcher hands it over: parsed, its signatures checked. */
 struct page {
     json_t *env; /* the envelope (owned); objs borrowed from it */
@@ -227,7 +173,32 @@ struct page {
     char (*why)[ERR_MSG_MAX];
     int rc; /* -1: the fetch failed, err says why (no more pages follow) */
     struct err err;
+    atomic_size_t claimed, verified; /* objects taken for and done with verification */
 };
+
+#define VERIFY_CHUNK 16
+
+/* Verifies chunks of the page until none is left unclaimed; any thread may help. Each
+ * chunk's objects are only read; results go to the page's per-object slots. */
+static void verify_some(struct page *pg)
+{
+    size_t n = json_array_size(pg->objs);
+    for (;;) {
+        size_t from = atomic_fetch_add(&pg->claimed, VERIFY_CHUNK);
+        if (from >= n) {
+            return;
+        }
+        size_t to = from + VERIFY_CHUNK < n ? from + VERIFY_CHUNK : n;
+        for (size_t i = from; i < to; i++) {
+            struct err err;
+            pg->v[i] = access_verify(json_array_get(pg->objs, i), pg->signer[i], &err);
+            if (pg->v[i] < 0) {
+                str_copy(pg->why[i], sizeof(pg->why[i]), err.msg);
+            }
+        }
+        atomic_fetch_add(&pg->verified, to - from);
+    }
+}
 
 static void page_free(struct page *pg)
 {
@@ -276,9 +247,10 @@ static int collect_key(void *ctx, const struct store_peer *p)
 /* ---- one pulled collection: a fetcher thread and the storing thread ---------------------
 
    The fetcher requests, parses and verifies the next page while this thread stores the
-   last one (perf: verification was 44% of a pull, storing most of the rest; they now
-   overlap on two cores). The fetcher never touches the store: refusals are audited and
-   the cursor moved by the storing thread, after the page commits. */
+   last one; when this thread has nothing to store it helps verify (perf: verification
+   was 44% of a pull, storing most of the rest; now both cores work on one or the
+   other). The fetcher never touches the store: refusals are audited and the cursor moved
+   by the storing thread, after the page commits. */
 
 struct fetcher {
     const struct store_peer *p;
@@ -288,7 +260,8 @@ struct fetcher {
     char cursor[64], next[256];
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    struct page *slot; /* handed over, not yet taken */
+    struct page *slot;      /* handed over, not yet taken */
+    struct page *verifying; /* being verified: the storing thread may help */
     bool done, stop;
     pthread_t thread;
 };
@@ -347,7 +320,17 @@ static struct page *fetch_page(struct fetcher *f)
         err_set(&pg->err, "out of memory");
         return pg;
     }
-    verify_all(pg->objs, pg->v, pg->signer, pg->why);
+    pthread_mutex_lock(&f->mu);
+    f->verifying = pg;
+    pthread_cond_broadcast(&f->cv);
+    pthread_mutex_unlock(&f->mu);
+    verify_some(pg);
+    pthread_mutex_lock(&f->mu);
+    while (atomic_load(&pg->verified) < n) { /* a helper finishes its last chunk */
+        pthread_cond_wait(&f->cv, &f->mu);
+    }
+    f->verifying = NULL;
+    pthread_mutex_unlock(&f->mu);
     /* where the next request starts: the server's own next token, else (more without
      * next) added_after the page's last */
     const char *nx = jx_str(pg->env, "next");
@@ -397,6 +380,15 @@ static struct page *take_page(struct fetcher *f, bool *last)
 {
     pthread_mutex_lock(&f->mu);
     while (f->slot == NULL && !f->done) {
+        struct page *help = f->verifying;
+        if (help != NULL && atomic_load(&help->claimed) < json_array_size(help->objs)) {
+            /* nothing to store yet: verify beside the fetcher */
+            pthread_mutex_unlock(&f->mu);
+            verify_some(help);
+            pthread_mutex_lock(&f->mu);
+            pthread_cond_broadcast(&f->cv);
+            continue;
+        }
         pthread_cond_wait(&f->cv, &f->mu);
     }
     struct page *pg = f->slot;
