@@ -433,3 +433,51 @@ void access_signer_fini(struct access_signer *sg)
     free(sg->published);
     sg->published = NULL;
 }
+
+/* ---- what peers send -------------------------------------------------------------------- */
+
+static int collect_known(void *ctx, const struct store_peer *p)
+{
+    struct access_peer_keys *k = ctx;
+    if (p->signing_key[0] != '\0' && k->n_known < ACCESS_KNOWN_KEYS_MAX) {
+        str_copy(k->known[k->n_known++], sizeof(k->known[0]), p->signing_key);
+    }
+    return 0;
+}
+
+int access_peer_keys_of(struct store *s, const struct store_peer *p, struct access_peer_keys *k,
+                        struct err *err)
+{
+    memset(k, 0, sizeof(*k));
+    k->require = p->require_signatures;
+    k->pinned = p->signing_key[0] != '\0';
+    return store_peer_list(s, collect_known, k, err);
+}
+
+int access_peer_keys_load(struct store *s, int64_t org_id, struct access_peer_keys *k,
+                          bool *is_peer, struct err *err)
+{
+    struct store_peer p;
+    int rc = store_peer_by_org(s, org_id, &p, err);
+    *is_peer = rc == 0;
+    return rc < 0 ? -1 : rc == 1 ? 0 : access_peer_keys_of(s, &p, k, err);
+}
+
+const char *access_signature_verdict(const struct access_peer_keys *k, int v, const char *signer)
+{
+    if (v < 0) {
+        return "the signature does not verify";
+    }
+    if (v == 1) {
+        return k->require ? "unsigned, and this peer must sign" : NULL;
+    }
+    if (k->pinned) {
+        for (int i = 0; i < k->n_known; i++) {
+            if (strcmp(k->known[i], signer) == 0) {
+                return NULL;
+            }
+        }
+        return "signed by a key this node does not know";
+    }
+    return NULL;
+}

@@ -124,6 +124,28 @@ void access_signer_fini(struct access_signer *sg);
  * the base64 public key of one; -1 one does not verify (err says why). */
 int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct err *err);
 
+/* How what a peer sends is judged on receipt (issue 5): a signature must verify; with a
+ * signing key configured for the peer, it must be by a key this node knows (the peer's, or
+ * another peer's when the object originated there); --require-signatures refuses unsigned
+ * objects. The same for pulled and pushed objects. */
+#define ACCESS_KNOWN_KEYS_MAX 64
+struct access_peer_keys {
+    bool require; /* unsigned objects are refused */
+    bool pinned;  /* the peer has a signing key here: signers must be known keys */
+    int n_known;
+    char known[ACCESS_KNOWN_KEYS_MAX][ACCESS_SIGNING_KEY_B64]; /* every peer's signing key */
+};
+
+/* The policy for what peer p sends. 0, or -1 with err. */
+int access_peer_keys_of(struct store *s, const struct store_peer *p, struct access_peer_keys *k,
+                        struct err *err) BASE_WARN_UNUSED;
+/* The same for the peer whose organisation is org_id; *is_peer false when there is none. */
+int access_peer_keys_load(struct store *s, int64_t org_id, struct access_peer_keys *k,
+                          bool *is_peer, struct err *err) BASE_WARN_UNUSED;
+/* The verdict on one received object given access_verify()'s result v and signer: NULL to
+ * accept it, else why not (static text; for v < 0 the caller has access_verify's reason). */
+const char *access_signature_verdict(const struct access_peer_keys *k, int v, const char *signer);
+
 /* ---- audit ----------------------------------------------------------------------------- */
 
 /* Appends a row whose hash covers the previous row's hash and this row's fields. Call it

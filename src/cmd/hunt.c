@@ -920,8 +920,10 @@ static int emit_sightings(const struct run *r, const char *path, bool observed, 
             struct access_signer signer;
             if (cmd_load_signer(data, s, &signer) != 0) {
                 rc = -1;
-            } else if (taxii_ingest(s, who, &coll, objs, &signer, status_id, actor, &res, &err) !=
-                       0) {
+            } else if (taxii_ingest(s, who, &coll, objs,
+                                    &(struct taxii_ingest_opts){
+                                        .status_id = status_id, .actor = actor, .signer = &signer},
+                                    &res, &err) != 0) {
                 cmd_error("report: %s", err.msg);
                 rc = -1;
             } else {

@@ -106,7 +106,8 @@ int cmd_import(int argc, char **argv)
         char status_id[UUID_TEXT];
         uuid_v4(status_id);
         struct taxii_ingest_result res;
-        int irc = taxii_ingest(s, &who, &coll, batch, &signer, status_id, actor, &res, &err);
+        struct taxii_ingest_opts o = {.status_id = status_id, .actor = actor, .signer = &signer};
+        int irc = taxii_ingest(s, &who, &coll, batch, &o, &res, &err);
         json_decref(batch);
         if (irc != 0) {
             cmd_error("import stopped after %zu objects: %s", ok + failed, err.msg);

@@ -90,7 +90,12 @@ static const char peers_schema[] =
     " last_error TEXT NOT NULL DEFAULT '', failures INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS peer_links(peer INTEGER NOT NULL REFERENCES peers(id)"
     " ON DELETE CASCADE, push INTEGER NOT NULL, remote TEXT NOT NULL, local TEXT NOT NULL,"
-    " cursor TEXT NOT NULL DEFAULT '', PRIMARY KEY(peer, push, remote, local));";
+    " cursor TEXT NOT NULL DEFAULT '', PRIMARY KEY(peer, push, remote, local));"
+    /* pushed object versions the peer did not take, to be sent again (not TLP refusals) */
+    "CREATE TABLE IF NOT EXISTS push_retry(peer INTEGER NOT NULL REFERENCES peers(id)"
+    " ON DELETE CASCADE, local TEXT NOT NULL, stix_id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL, error TEXT NOT NULL,"
+    " PRIMARY KEY(peer, local, stix_id, version)) WITHOUT ROWID;";
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -1383,4 +1388,111 @@ int store_peer_org(struct store *s, int64_t org_id, bool *is_peer, bool *transit
     }
     release(st);
     return rc == SQLITE_ROW ? 0 : db_fail(s, err, "peer organisation");
+}
+
+int store_peer_by_org(struct store *s, int64_t org_id, struct store_peer *p, struct err *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql), "%s WHERE org_id = ?1 ORDER BY name LIMIT 1", peer_cols);
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, sql, &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, org_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        peer_from_row(st, p);
+    }
+    release(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_fail(s, err, "peer by organisation");
+}
+
+int store_push_retry_put(struct store *s, const struct store_retry *r, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "INSERT INTO push_retry(peer, local, stix_id, version, attempts, error)"
+                " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET"
+                " attempts = excluded.attempts, error = excluded.error",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, r->peer);
+    sqlite3_bind_text(st, 2, r->local, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->version);
+    sqlite3_bind_int64(st, 5, r->attempts);
+    sqlite3_bind_text(st, 6, r->error, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "queue a push retry");
+    release(st);
+    return rc;
+}
+
+int store_push_retry_remove(struct store *s, const struct store_retry *r, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "DELETE FROM push_retry WHERE peer = ?1 AND local = ?2 AND stix_id = ?3"
+                " AND version = ?4",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, r->peer);
+    sqlite3_bind_text(st, 2, r->local, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->version);
+    int rc = step_done(s, st, err, "drop a push retry");
+    release(st);
+    return rc;
+}
+
+int store_push_retry_list(struct store *s, int64_t peer, const char *local, int limit,
+                          struct store_retry **out, size_t *n, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *out = NULL;
+    *n = 0;
+    if (prepare(s,
+                "SELECT stix_id, version, attempts, error FROM push_retry"
+                " WHERE peer = ?1 AND (?2 IS NULL OR local = ?2) ORDER BY stix_id, version"
+                " LIMIT ?3",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, peer);
+    if (local != NULL) {
+        sqlite3_bind_text(st, 2, local, -1, SQLITE_STATIC);
+    }
+    sqlite3_bind_int(st, 3, limit);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap * 2 + 16;
+            struct store_retry *r = realloc(*out, cap * sizeof(*r));
+            if (r == NULL) {
+                release(st);
+                free(*out);
+                *out = NULL;
+                return err_set(err, "out of memory");
+            }
+            *out = r;
+        }
+        struct store_retry *r = &(*out)[(*n)++];
+        memset(r, 0, sizeof(*r));
+        r->peer = peer;
+        str_copy(r->local, sizeof(r->local), local ? local : "");
+        col_text(st, 0, r->stix_id, sizeof(r->stix_id));
+        r->version = sqlite3_column_int64(st, 1);
+        r->attempts = sqlite3_column_int64(st, 2);
+        col_text(st, 3, r->error, sizeof(r->error));
+    }
+    release(st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return db_fail(s, err, "list push retries");
+    }
+    return 0;
 }

@@ -243,6 +243,27 @@ int store_link_cursor_set(struct store *s, const struct store_link *l, const cha
  * marked transitive. Returns 0, or -1 with err. */
 int store_peer_org(struct store *s, int64_t org_id, bool *is_peer, bool *transitive,
                    struct err *err) BASE_WARN_UNUSED;
+/* The (first by name) peer whose organisation is org_id: 0 found, 1 none, -1 error. */
+int store_peer_by_org(struct store *s, int64_t org_id, struct store_peer *p, struct err *err);
+
+/* A pushed object version the peer did not take, queued to be sent again. */
+struct store_retry {
+    int64_t peer;
+    char local[128]; /* the push link's local collection */
+    char stix_id[STIX_ID_MAX];
+    ts_us version;
+    int64_t attempts; /* sends so far */
+    char error[256];  /* the peer's last message */
+};
+/* Queues (or updates) a retry; call in the transaction that moves the push cursor. */
+int store_push_retry_put(struct store *s, const struct store_retry *r,
+                         struct err *err) BASE_WARN_UNUSED;
+int store_push_retry_remove(struct store *s, const struct store_retry *r,
+                            struct err *err) BASE_WARN_UNUSED;
+/* Up to limit retries of a peer's link (local NULL: all its links), malloc'ed into *out. */
+int store_push_retry_list(struct store *s, int64_t peer, const char *local, int limit,
+                          struct store_retry **out, size_t *n, struct err *err) BASE_WARN_UNUSED;
+
 /* Records a round's outcome: error NULL for success (failures reset), else the message. */
 int store_peer_result(struct store *s, int64_t peer, const char *error, struct err *err);
 

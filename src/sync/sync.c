@@ -112,13 +112,10 @@ static int get(CURL *c, const struct store_peer *p, const char *url, struct resp
     return 0;
 }
 
-#define MAX_KNOWN_KEYS 64
-
 struct pull {
     struct store *s;
     const struct store_peer *p;
-    char known[MAX_KNOWN_KEYS][64]; /* every peer's signing key */
-    int n_known;
+    struct access_peer_keys keys; /* how what the peer sends is judged */
     struct sync_stats *st;
     CURL *c; /* used by one link's fetcher at a time */
     struct err *err;
@@ -131,16 +128,6 @@ static int put_query(struct buf *b, const char *s)
     int rc = e ? buf_puts(b, e) : -1;
     curl_free(e);
     return rc;
-}
-
-static bool known_key(const struct pull *pl, const char *k)
-{
-    for (int i = 0; i < pl->n_known; i++) {
-        if (strcmp(pl->known[i], k) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* Rejects one object of a page: logged and audited (issue 5: a bad signature is). */
@@ -211,37 +198,22 @@ static void page_free(struct page *pg)
     }
 }
 
-/* The objects of a page whose signatures hold (new reference; NULL on out-of-memory).
- * With a signing key configured for the peer, a signature must verify and be by a key
- * this node knows (the peer's, or another peer's when the object originated there);
- * without one, signatures are not checked. --require-signatures refuses unsigned ones. */
+/* The objects of a page whose signatures access_signature_verdict() accepts (new
+ * reference; NULL on out-of-memory); the others are refused, logged and audited. */
 static json_t *checked(struct pull *pl, const struct page *pg)
 {
     json_t *out = json_array();
     for (size_t i = 0; out != NULL && i < json_array_size(pg->objs); i++) {
         json_t *o = json_array_get(pg->objs, i);
-        if (pg->v[i] < 0) {
-            reject(pl, o, pg->why[i]);
-        } else if (pg->v[i] == 1 && pl->p->require_signatures) {
-            reject(pl, o, "unsigned, and this peer must sign");
-        } else if (pg->v[i] == 0 && pl->p->signing_key[0] != '\0' &&
-                   !known_key(pl, pg->signer[i])) {
-            reject(pl, o, "signed by a key this node does not know");
+        const char *why = access_signature_verdict(&pl->keys, pg->v[i], pg->signer[i]);
+        if (why != NULL) {
+            reject(pl, o, pg->v[i] < 0 ? pg->why[i] : why);
         } else if (json_array_append(out, o) != 0) {
             json_decref(out);
             out = NULL;
         }
     }
     return out;
-}
-
-static int collect_key(void *ctx, const struct store_peer *p)
-{
-    struct pull *pl = ctx;
-    if (p->signing_key[0] != '\0' && pl->n_known < MAX_KNOWN_KEYS) {
-        str_copy(pl->known[pl->n_known++], sizeof(pl->known[0]), p->signing_key);
-    }
-    return 0;
 }
 
 /* ---- one pulled collection: a fetcher thread and the storing thread ---------------------
@@ -416,8 +388,9 @@ static int store_page(struct pull *pl, const struct store_link *l,
             uuid_v4(status_id);
             snprintf(actor, sizeof(actor), "sync:%s", p->name);
             struct taxii_ingest_result res;
-            /* what a peer sends is not this node's to sign: no signer */
-            if (taxii_ingest(pl->s, who, coll, objs, NULL, status_id, actor, &res, pl->err) != 0) {
+            /* not this node's to sign; its signatures were checked as the page arrived */
+            struct taxii_ingest_opts o = {.status_id = status_id, .actor = actor, .checked = true};
+            if (taxii_ingest(pl->s, who, coll, objs, &o, &res, pl->err) != 0) {
                 json_decref(objs);
                 return -1;
             }
@@ -509,7 +482,7 @@ int sync_pull_round(struct store *s, const struct store_peer *p, struct sync_sta
     if (pl.c == NULL) {
         return err_set(err, "out of memory");
     }
-    int rc = store_peer_list(s, collect_key, &pl, err);
+    int rc = access_peer_keys_of(s, p, &pl.keys, err);
     rc = rc == 0 ? store_peer_links(s, p->id, false, pull_link, &pl, err) : rc;
     curl_easy_cleanup(pl.c);
     struct err e2;

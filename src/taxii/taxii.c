@@ -662,6 +662,7 @@ struct incoming {
     size_t len;
     char *msg; /* failure message, NULL on success */
     bool ok, added;
+    bool sig_refused; /* a peer's object whose signature was refused: audited */
 };
 
 static void incoming_free(struct incoming *in, size_t n)
@@ -690,10 +691,28 @@ static int indicator_pattern_check(const json_t *obj, const char *where, struct 
     return 0;
 }
 
+/* Judges a peer's object's signatures; a refusal becomes its failure message (and an
+ * audit row, written with the batch: in->sig_refused). -1 only when out of memory. */
+static int signature_refused(const json_t *obj, const struct access_peer_keys *keys,
+                             const char *where, struct incoming *in)
+{
+    char signer[ACCESS_SIGNING_KEY_B64] = "", msg[ERR_MSG_MAX + 64];
+    struct err verr;
+    int v = access_verify(obj, signer, &verr);
+    const char *why = access_signature_verdict(keys, v, signer);
+    if (why == NULL) {
+        return 0;
+    }
+    snprintf(msg, sizeof(msg), "%s: signature: %s", where, v < 0 ? verr.msg : why);
+    log_warn("refused %s from a peer: %s", in->m.id[0] ? in->m.id : "an object", msg);
+    in->sig_refused = true;
+    return (in->msg = strdup(msg)) == NULL ? -1 : 0;
+}
+
 /* Validation and serialisation need no lock: done first, so that concurrent POSTs only
  * serialise on the part that touches the database. */
-static int ingest_prepare(json_t *objects, const struct access_signer *sign, struct incoming *in,
-                          struct err *err)
+static int ingest_prepare(json_t *objects, const struct access_signer *sign,
+                          const struct access_peer_keys *keys, struct incoming *in, struct err *err)
 {
     size_t i;
     json_t *obj;
@@ -716,6 +735,12 @@ static int ingest_prepare(json_t *objects, const struct access_signer *sign, str
             if ((in[i].msg = strdup(oerr.msg)) == NULL) {
                 return err_set(err, "out of memory");
             }
+            continue;
+        }
+        if (keys != NULL && signature_refused(obj, keys, where, &in[i]) != 0) {
+            return err_set(err, "out of memory");
+        }
+        if (in[i].msg != NULL) {
             continue;
         }
         if (sign != NULL && access_sign(obj, sign->ext, sign->sk, err) != 0) {
@@ -801,10 +826,13 @@ static int publish_declarations(struct store *s, const struct access_signer *sg,
 
 int taxii_ingest(struct store *s, const struct access_subject *who,
                  const struct store_collection *coll, json_t *objects,
-                 const struct access_signer *signer, const char *status_id, const char *actor,
-                 struct taxii_ingest_result *res, struct err *err)
+                 const struct taxii_ingest_opts *o, struct taxii_ingest_result *res,
+                 struct err *err)
 {
+    const struct access_signer *signer = o->signer;
+    const char *status_id = o->status_id, *actor = o->actor;
     struct access_collection f;
+    struct access_peer_keys keys;
     size_t n = json_array_size(objects);
     struct incoming *in = calloc(n ? n : 1, sizeof(*in));
     int rc = -1;
@@ -817,15 +845,14 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         err_set(err, "out of memory");
         goto out;
     }
-    if (signer != NULL) {
-        /* what a local organisation stores is what this node originates; a peer's is not */
-        bool is_peer = true, transitive;
-        if (store_peer_org(s, who->org_id, &is_peer, &transitive, err) != 0) {
-            goto out;
-        }
-        signer = is_peer ? NULL : signer;
+    /* what a local organisation stores is what this node originates: signed; what a
+     * peer's organisation stores (a push) is the peer's: its signatures are judged */
+    bool is_peer = false;
+    if (who->authenticated && access_peer_keys_load(s, who->org_id, &keys, &is_peer, err) != 0) {
+        goto out;
     }
-    if (ingest_prepare(objects, signer, in, err) != 0 ||
+    signer = is_peer ? NULL : signer;
+    if (ingest_prepare(objects, signer, is_peer && !o->checked ? &keys : NULL, in, err) != 0 ||
         access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
         goto out;
     }
@@ -856,6 +883,14 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         }
         in[i].ok = true;
         res->ok++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* a refused signature is audited on its own (issue 5), like one refused on a pull */
+        char detail[ERR_MSG_MAX + STIX_ID_MAX + 32];
+        snprintf(detail, sizeof(detail), "id=%s reason=%s", in[i].m.id, in[i].msg);
+        if (in[i].sig_refused && access_audit(s, actor, "sync.reject", detail, err) != 0) {
+            goto rollback;
+        }
     }
     if (signer != NULL && res->ok > 0 &&
         publish_declarations(s, signer, who->org_id, coll, err) != 0) {
@@ -933,7 +968,9 @@ static void h_post(struct rq *r, const char *cid)
     uuid_v4(status_id);
     actor_of(r, actor, sizeof(actor));
     struct taxii_ingest_result res;
-    int rc = taxii_ingest(r->s, &r->who, &c, objs, r->t->cfg.signer, status_id, actor, &res, &err);
+    struct taxii_ingest_opts o = {
+        .status_id = status_id, .actor = actor, .signer = r->t->cfg.signer};
+    int rc = taxii_ingest(r->s, &r->who, &c, objs, &o, &res, &err);
     json_decref(env);
     if (rc != 0) {
         reply_error(r, 500, "Internal error", err.msg);

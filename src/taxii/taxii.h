@@ -86,16 +86,27 @@ struct taxii_ingest_result {
     struct buf status_json; /* the status resource (section 4.3.1) */
 };
 
+/* How taxii_ingest() treats one batch. */
+struct taxii_ingest_opts {
+    const char *status_id; /* the status resource's id */
+    const char *actor;     /* for the audit row */
+    /* Signs (access_sign) every object a local organisation (not a federation peer's)
+     * stores, and places the objects declaring the signature extension in the
+     * collection when it lacks them. NULL: nothing is signed. */
+    const struct access_signer *signer;
+    /* What a peer's organisation stores has its signatures judged per object
+     * (access_verify, access_signature_verdict) unless the caller did so already. */
+    bool checked;
+};
+
 /* Validates and stores objects (a JSON array) into coll as who, in one transaction:
  * every object is checked by stix_validate() and access_decide(); valid ones are stored
- * even when others fail. Fills the status resource, stores it under status_id, and
- * appends one audit row, all in the same transaction. With a signer, and who of a local
- * organisation (not a federation peer's), every object is stored signed by the node
- * (access_sign), and the objects declaring the signature extension are placed in coll
- * too when it lacks them. Returns 0, or -1 if nothing could be committed (err says why). */
+ * even when others fail. Fills the status resource, stores it under o->status_id, and
+ * appends one audit row, all in the same transaction (one more per refused signature).
+ * Returns 0, or -1 if nothing could be committed (err says why). */
 int taxii_ingest(struct store *s, const struct access_subject *who,
                  const struct store_collection *coll, json_t *objects,
-                 const struct access_signer *signer, const char *status_id, const char *actor,
-                 struct taxii_ingest_result *res, struct err *err) BASE_WARN_UNUSED;
+                 const struct taxii_ingest_opts *o, struct taxii_ingest_result *res,
+                 struct err *err) BASE_WARN_UNUSED;
 
 #endif
