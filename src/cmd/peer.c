@@ -6,11 +6,12 @@
 #include "cmd/cmd.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] =
-    "usage: certmesh peer add NAME --org ORG --url https://HOST:PORT/API-ROOT/ --key ID:SECRET\n"
-    "                         --tls-fingerprint sha256//BASE64 [--signing-key BASE64]\n"
+    "usage: certmesh peer add NAME --org ORG [--url https://HOST:PORT/API-ROOT/ --key ID:SECRET\n"
+    "                         --tls-fingerprint sha256//BASE64] [--signing-key BASE64]\n"
     "                         [--pull REMOTE[=LOCAL][,...]] [--push LOCAL[=REMOTE][,...]]\n"
     "                         [--interval SECONDS] [--require-signatures] [--transitive]\n"
     "                         --data DIR\n"
@@ -20,9 +21,13 @@ static const char usage[] =
     "  add     a peer node: its API root, the key it issued to this node, the pin of its\n"
     "          TLS public key and its signing key (both from `certmesh node info` there),\n"
     "          the collections pulled from it (REMOTE collection id into LOCAL id or\n"
-    "          alias, the same name when =LOCAL is left out) and pushed to it\n"
+    "          alias, the same name when =LOCAL is left out) and pushed to it; without\n"
+    "          --url, --key and --tls-fingerprint a peer that only pushes to this node\n"
+    "          (with a sync key issued here): what it sends is attributed to ORG and its\n"
+    "          signatures checked against --signing-key\n"
     "  list    one line per peer: NAME, ORG, URL, pulled and pushed links\n"
-    "  status  one line per peer: NAME, last success, failures in a row, last error\n"
+    "  status  one line per peer: NAME, last success, failures in a row, last error,\n"
+    "          pushed versions queued to be sent again\n"
     "  remove  forgets a peer, its links and cursors\n";
 
 static int print_link(void *ctx, const struct store_link *l)
@@ -49,13 +54,20 @@ static int print_peer(void *ctx, const struct store_peer *p)
 
 static int print_status(void *ctx, const struct store_peer *p)
 {
-    (void)ctx;
+    struct store *s = ctx;
     char ok[TS_MAX_TEXT] = "never";
     if (p->last_ok > 0) {
         ts_format(p->last_ok, 0, ok);
     }
-    printf("%s\t%s\t%lld\t%s\n", p->name, ok, (long long)p->failures,
-           p->last_error[0] ? p->last_error : "-");
+    struct store_retry *q = NULL;
+    size_t queued = 0;
+    struct err err;
+    if (store_push_retry_list(s, NULL, p->id, 1000000, &q, &queued, &err) != 0) {
+        queued = 0;
+    }
+    free(q);
+    printf("%s\t%s\t%lld\t%s\t%zu\n", p->name, p->url[0] ? ok : "receives only",
+           (long long)p->failures, p->last_error[0] ? p->last_error : "-", queued);
     return 0;
 }
 
@@ -94,14 +106,23 @@ static int peer_add(struct store *s, const char *name, const char *org, const ch
     struct err err;
     struct store_peer p = {0};
     int64_t iv = 60;
-    if (url == NULL || key == NULL || pin == NULL || org == NULL) {
-        cmd_error("peer add needs --org, --url, --key and --tls-fingerprint");
+    /* A peer that only pushes to us needs no way to reach it: its key here is one we
+     * issued (key new --role sync), and its organisation and signing key say how what it
+     * sends is attributed and checked. */
+    bool receive_only = url == NULL && key == NULL && pin == NULL;
+    if (org == NULL || (!receive_only && (url == NULL || key == NULL || pin == NULL)) ||
+        (receive_only && (pull != NULL || push != NULL))) {
+        cmd_error("peer add needs --org, and --url, --key and --tls-fingerprint unless the "
+                  "peer only pushes to this node (then no --pull or --push)");
         return 2;
     }
+    if (receive_only) {
+        url = key = pin = "";
+    }
     size_t ul = strlen(url);
-    if (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) != 52 || ul == 0 || url[ul - 1] != '/' ||
-        (interval != NULL && str_to_i64(interval, 1, 86400, &iv) != 0) ||
-        strchr(key, ':') == NULL) {
+    if ((!receive_only && (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) != 52 || ul == 0 ||
+                           url[ul - 1] != '/' || strchr(key, ':') == NULL)) ||
+        (interval != NULL && str_to_i64(interval, 1, 86400, &iv) != 0)) {
         cmd_error("--url must end in '/', --key is ID:SECRET, --tls-fingerprint is sha256//BASE64 "
                   "(44 characters), --interval 1-86400");
         return 2;
@@ -182,8 +203,8 @@ int cmd_peer(int argc, char **argv)
             cmd_error(r == 1 ? "no peer '%s'" : "%s", r == 1 ? a.pos[1] : err.msg);
             rc = 1;
         }
-    } else if (store_peer_list(s, strcmp(verb, "list") == 0 ? print_peer : print_status,
-                               strcmp(verb, "list") == 0 ? (void *)s : NULL, &err) != 0) {
+    } else if (store_peer_list(s, strcmp(verb, "list") == 0 ? print_peer : print_status, s, &err) !=
+               0) {
         cmd_error("%s", err.msg);
         rc = 1;
     }

@@ -155,8 +155,8 @@ int cmd_serve(int argc, char **argv)
         log_warn("cannot record the node's URL: %s", ms ? err.msg : "store");
     }
     store_close(ms);
-    /* federation: pull rounds with every peer, each on its own schedule */
-    if (sync_loop_start(dbpath, &loop, &err) != 0) {
+    /* federation: rounds (pull, push) with every peer, each on its own schedule */
+    if (sync_loop_start(dbpath, &signer, &loop, &err) != 0) {
         cmd_error("sync: %s", "cannot start the sync loop");
         goto out;
     }

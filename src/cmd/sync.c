@@ -1,6 +1,6 @@
 /*
- * sync.c — `certmesh sync --once [PEER]`: one pull round with every peer (or one) and
- * exit, for cron and tests. A peer that fails does not stop the others.
+ * sync.c — `certmesh sync --once [PEER]`: one round (pull, then push) with every peer (or
+ * one) and exit, for cron and tests. A peer that fails does not stop the others.
  */
 #include "cmd/cmd.h"
 #include "sync/sync.h"
@@ -8,14 +8,18 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] = "usage: certmesh sync --once [PEER] --data DIR\n"
-                            "\n"
-                            "Pulls every linked collection from each peer (or only PEER) once,\n"
-                            "printing one line per peer: NAME, pages, objects received, stored,\n"
-                            "refused. Exits 1 if any peer failed.\n";
+static const char usage[] =
+    "usage: certmesh sync --once [PEER] --data DIR\n"
+    "\n"
+    "One round with each peer (or only PEER): pulls every collection linked for pulling,\n"
+    "then pushes every collection linked for pushing. Prints one line per peer: NAME,\n"
+    "pages, objects received, stored, refused; and for a peer with pushed collections a\n"
+    "second: NAME, \"push\", versions sent, taken, refused for TLP (final), queued to be\n"
+    "sent again, given up. Exits 1 if any peer failed; the others still run.\n";
 
 struct round {
     struct store *s;
+    const struct access_signer *signer;
     const char *only;
     int failed;
 };
@@ -28,12 +32,19 @@ static int one_peer(void *ctx, const struct store_peer *p)
     }
     struct sync_stats st;
     struct err err;
-    if (sync_pull_round(r->s, p, &st, &err) != 0) {
+    if (sync_round(r->s, p, r->signer, &st, &err) != 0) {
         cmd_error("%s", err.msg);
         r->failed++;
         return 0;
     }
+    if (p->url[0] == '\0') {
+        return 0; /* it only sends to us */
+    }
     printf("%s\t%zu\t%zu\t%zu\t%zu\n", p->name, st.pages, st.received, st.stored, st.failed);
+    if (st.push_links > 0) {
+        printf("%s\tpush\t%zu\t%zu\t%zu\t%zu\t%zu\n", p->name, st.sent, st.accepted, st.refused,
+               st.retrying, st.gave_up);
+    }
     return 0;
 }
 
@@ -62,11 +73,17 @@ int cmd_sync(int argc, char **argv)
     if (s == NULL) {
         return 1;
     }
-    struct round r = {s, a.n_pos == 1 ? a.pos[0] : NULL, 0};
+    struct access_signer signer;
+    if (cmd_load_signer(data, s, &signer) != 0) {
+        store_close(s);
+        return 1;
+    }
+    struct round r = {s, &signer, a.n_pos == 1 ? a.pos[0] : NULL, 0};
     struct store_peer p;
     int rc = 0;
     if (r.only != NULL && (rc = store_peer_get(s, r.only, &p, &err)) != 0) {
         cmd_error(rc > 0 ? "no peer '%s'" : "%s", rc > 0 ? r.only : err.msg);
+        access_signer_fini(&signer);
         store_close(s);
         return 1;
     }
@@ -74,6 +91,7 @@ int cmd_sync(int argc, char **argv)
         cmd_error("%s", err.msg);
         r.failed++;
     }
+    access_signer_fini(&signer);
     store_close(s);
     return r.failed > 0 ? 1 : 0;
 }

@@ -93,9 +93,9 @@ static const char peers_schema[] =
     " cursor TEXT NOT NULL DEFAULT '', PRIMARY KEY(peer, push, remote, local));"
     /* pushed object versions the peer did not take, to be sent again (not TLP refusals) */
     "CREATE TABLE IF NOT EXISTS push_retry(peer INTEGER NOT NULL REFERENCES peers(id)"
-    " ON DELETE CASCADE, local TEXT NOT NULL, stix_id TEXT NOT NULL, version INTEGER NOT NULL,"
-    " attempts INTEGER NOT NULL, error TEXT NOT NULL,"
-    " PRIMARY KEY(peer, local, stix_id, version)) WITHOUT ROWID;";
+    " ON DELETE CASCADE, local TEXT NOT NULL, remote TEXT NOT NULL, stix_id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL,"
+    " PRIMARY KEY(peer, local, remote, stix_id, version)) WITHOUT ROWID;";
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -1411,8 +1411,8 @@ int store_push_retry_put(struct store *s, const struct store_retry *r, struct er
 {
     sqlite3_stmt *st = NULL;
     if (prepare(s,
-                "INSERT INTO push_retry(peer, local, stix_id, version, attempts, error)"
-                " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO UPDATE SET"
+                "INSERT INTO push_retry(peer, local, stix_id, version, attempts, error, remote)"
+                " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
                 " attempts = excluded.attempts, error = excluded.error",
                 &st, err)) {
         return -1;
@@ -1423,6 +1423,7 @@ int store_push_retry_put(struct store *s, const struct store_retry *r, struct er
     sqlite3_bind_int64(st, 4, r->version);
     sqlite3_bind_int64(st, 5, r->attempts);
     sqlite3_bind_text(st, 6, r->error, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->remote, -1, SQLITE_STATIC);
     int rc = step_done(s, st, err, "queue a push retry");
     release(st);
     return rc;
@@ -1433,7 +1434,7 @@ int store_push_retry_remove(struct store *s, const struct store_retry *r, struct
     sqlite3_stmt *st = NULL;
     if (prepare(s,
                 "DELETE FROM push_retry WHERE peer = ?1 AND local = ?2 AND stix_id = ?3"
-                " AND version = ?4",
+                " AND version = ?4 AND remote = ?5",
                 &st, err)) {
         return -1;
     }
@@ -1441,27 +1442,29 @@ int store_push_retry_remove(struct store *s, const struct store_retry *r, struct
     sqlite3_bind_text(st, 2, r->local, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, r->stix_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, r->version);
+    sqlite3_bind_text(st, 5, r->remote, -1, SQLITE_STATIC);
     int rc = step_done(s, st, err, "drop a push retry");
     release(st);
     return rc;
 }
 
-int store_push_retry_list(struct store *s, int64_t peer, const char *local, int limit,
+int store_push_retry_list(struct store *s, const struct store_link *l, int64_t peer, int limit,
                           struct store_retry **out, size_t *n, struct err *err)
 {
     sqlite3_stmt *st = NULL;
     *out = NULL;
     *n = 0;
     if (prepare(s,
-                "SELECT stix_id, version, attempts, error FROM push_retry"
-                " WHERE peer = ?1 AND (?2 IS NULL OR local = ?2) ORDER BY stix_id, version"
-                " LIMIT ?3",
+                "SELECT stix_id, version, attempts, error, local, remote FROM push_retry"
+                " WHERE peer = ?1 AND (?2 IS NULL OR (local = ?2 AND remote = ?4))"
+                " ORDER BY stix_id, version LIMIT ?3",
                 &st, err)) {
         return -1;
     }
     sqlite3_bind_int64(st, 1, peer);
-    if (local != NULL) {
-        sqlite3_bind_text(st, 2, local, -1, SQLITE_STATIC);
+    if (l != NULL) {
+        sqlite3_bind_text(st, 2, l->local, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 4, l->remote, -1, SQLITE_STATIC);
     }
     sqlite3_bind_int(st, 3, limit);
     size_t cap = 0;
@@ -1481,7 +1484,8 @@ int store_push_retry_list(struct store *s, int64_t peer, const char *local, int 
         struct store_retry *r = &(*out)[(*n)++];
         memset(r, 0, sizeof(*r));
         r->peer = peer;
-        str_copy(r->local, sizeof(r->local), local ? local : "");
+        col_text(st, 4, r->local, sizeof(r->local));
+        col_text(st, 5, r->remote, sizeof(r->remote));
         col_text(st, 0, r->stix_id, sizeof(r->stix_id));
         r->version = sqlite3_column_int64(st, 1);
         r->attempts = sqlite3_column_int64(st, 2);

@@ -249,7 +249,8 @@ int store_peer_by_org(struct store *s, int64_t org_id, struct store_peer *p, str
 /* A pushed object version the peer did not take, queued to be sent again. */
 struct store_retry {
     int64_t peer;
-    char local[128]; /* the push link's local collection */
+    char local[128];  /* the push link's local collection */
+    char remote[128]; /* and the peer's */
     char stix_id[STIX_ID_MAX];
     ts_us version;
     int64_t attempts; /* sends so far */
@@ -260,8 +261,8 @@ int store_push_retry_put(struct store *s, const struct store_retry *r,
                          struct err *err) BASE_WARN_UNUSED;
 int store_push_retry_remove(struct store *s, const struct store_retry *r,
                             struct err *err) BASE_WARN_UNUSED;
-/* Up to limit retries of a peer's link (local NULL: all its links), malloc'ed into *out. */
-int store_push_retry_list(struct store *s, int64_t peer, const char *local, int limit,
+/* Up to limit retries of a push link l (NULL: all the peer's links), malloc'ed into *out. */
+int store_push_retry_list(struct store *s, const struct store_link *l, int64_t peer, int limit,
                           struct store_retry **out, size_t *n, struct err *err) BASE_WARN_UNUSED;
 
 /* Records a round's outcome: error NULL for success (failures reset), else the message. */

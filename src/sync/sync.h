@@ -1,9 +1,9 @@
 /*
  * sync — federation: this node pulls from and pushes to its peers over standard TAXII 2.1
  * (libcurl), attributes what it receives to the peer's organisation, and keeps every TLP
- * promise across the border. This first part pulls: one round over a peer's pulled
- * collections, paging with added_after from a cursor that advances only after a page is
- * committed.
+ * promise across the border: what leaves is decided by access_decide() as if the peer's
+ * sync key read it; what arrives is stored through taxii_ingest() as the peer's
+ * organisation, its signatures judged by access_signature_verdict().
  */
 #ifndef CERTMESH_SYNC_H
 #define CERTMESH_SYNC_H
@@ -12,23 +12,30 @@
 #include "base/base.h"
 #include "store/store.h"
 
-#define SYNC_PAGE_LIMIT   1000        /* objects asked for per request */
-#define SYNC_MAX_RESPONSE (64u << 20) /* bytes of one response body */
+#define SYNC_PAGE_LIMIT     1000        /* objects asked for, or sent, per request */
+#define SYNC_MAX_RESPONSE   (64u << 20) /* bytes of one response body */
+#define SYNC_PUSH_MAX_BYTES (8u << 20)  /* bytes of one pushed envelope (about) */
+#define SYNC_PUSH_ATTEMPTS  5           /* sends of a version before it is reported */
+#define SYNC_STATUS_WAIT    60          /* seconds a pending status resource is followed */
 
 struct sync_stats {
+    /* pulled */
     size_t pages, received, stored, failed;
+    /* pushed: links, versions sent, taken by the peer, refused for TLP (final), queued for
+     * another attempt, given up after SYNC_PUSH_ATTEMPTS */
+    size_t push_links, sent, accepted, refused, retrying, gave_up;
 };
 
 /* Initialises libcurl once per process; call before any thread starts. 0 or -1. */
 int sync_global_init(void);
 
-/* Pulls every collection linked for pulling from peer p into its local collection, as
- * the peer's organisation (the node's access rules decide what it may write). The peer's
- * TLS public key must match p->pin before any credential is sent; plain http is only
- * allowed to loopback addresses (tests). Returns 0, or -1 with err saying what failed
- * (the peer's outcome is also recorded in the store). */
-int sync_pull_round(struct store *s, const struct store_peer *p, struct sync_stats *st,
-                    struct err *err) BASE_WARN_UNUSED;
+/* One round with peer p: pulls every collection linked for pulling into its local
+ * collection as the peer's organisation, then pushes every collection linked for pushing
+ * (signer signs versions this node originated that were stored unsigned; may be NULL).
+ * A peer without a URL only sends to us: nothing to do. The outcome is recorded in the
+ * store for `peer status`. Returns 0, or -1 with err saying what failed. */
+int sync_round(struct store *s, const struct store_peer *p, const struct access_signer *signer,
+               struct sync_stats *st, struct err *err) BASE_WARN_UNUSED;
 
 /* ---- the loop `serve` runs ------------------------------------------------------------- */
 
@@ -41,10 +48,11 @@ double sync_next_delay(int64_t interval, int64_t failures, double random01);
 
 struct sync_loop;
 
-/* Starts a thread that runs pull rounds for every peer of the store at path, each on its
- * own schedule; a failing peer backs off without delaying the others' schedules. Peers
- * added while it runs are picked up. Returns 0, or -1 with err. */
-int sync_loop_start(const char *db_path, struct sync_loop **out, struct err *err) BASE_WARN_UNUSED;
+/* Starts a thread that runs rounds for every peer of the store at path, each on its own
+ * schedule; a failing peer backs off without delaying the others' schedules. Peers added
+ * while it runs are picked up. signer must outlive the loop. Returns 0, or -1 with err. */
+int sync_loop_start(const char *db_path, const struct access_signer *signer, struct sync_loop **out,
+                    struct err *err) BASE_WARN_UNUSED;
 /* Stops the loop after the round in progress (NULL is a no-op). */
 void sync_loop_stop(struct sync_loop *l);
 

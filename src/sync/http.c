@@ -1,0 +1,119 @@
+/*
+ * http.c — the requests a node makes of its peers (libcurl): the peer's TLS public key
+ * pinned in the handshake before any credential is sent, Basic authentication with the
+ * key the peer issued, TAXII 2.1 media types (section 1.6.8), bounded responses.
+ */
+#include "sync/internal.h"
+
+#include "taxii/taxii.h"
+
+#include <string.h>
+#include <strings.h>
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    struct sync_response *r = ctx;
+    return buf_append(&r->body, p, size * n) == 0 ? size * n : 0; /* 0 stops: too large */
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+    struct sync_response *r = ctx;
+    static const char name[] = "X-TAXII-Date-Added-Last:";
+    size_t len = size * n;
+    if (len > sizeof(name) - 1 && strncasecmp(p, name, sizeof(name) - 1) == 0) {
+        const char *v = p + sizeof(name) - 1;
+        size_t vn = len - (sizeof(name) - 1);
+        while (vn > 0 && (*v == ' ' || *v == '\t')) {
+            v++;
+            vn--;
+        }
+        while (vn > 0 && (v[vn - 1] == '\r' || v[vn - 1] == '\n' || v[vn - 1] == ' ')) {
+            vn--;
+        }
+        snprintf(r->last, sizeof(r->last), "%.*s", (int)vn, v);
+    }
+    return len;
+}
+
+/* Whether url may be used: https, or plain http to a loopback address only. */
+int sync_check_url(const char *url, struct err *err)
+{
+    if (strncmp(url, "https://", 8) == 0) {
+        return 0;
+    }
+    if (strncmp(url, "http://127.", 11) == 0 || strncmp(url, "http://[::1]", 12) == 0 ||
+        strncmp(url, "http://localhost", 16) == 0) {
+        return 0;
+    }
+    return err_set(err, "%s: peers are reached over https (plain http only on loopback)", url);
+}
+
+int sync_put_query(struct buf *b, const char *s)
+{
+    char *e = curl_easy_escape(NULL, s, 0);
+    int rc = e ? buf_puts(b, e) : -1;
+    curl_free(e);
+    return rc;
+}
+
+int sync_http(CURL *c, const struct store_peer *p, const char *url, const struct buf *body,
+              struct sync_response *r, long *status, struct err *err)
+{
+    buf_reset(&r->body);
+    r->last[0] = '\0';
+    struct curl_slist *hdr = curl_slist_append(NULL, "Accept: " TAXII_MEDIA_TYPE);
+    if (body != NULL && hdr != NULL) {
+        struct curl_slist *h2 = curl_slist_append(hdr, "Content-Type: " TAXII_MEDIA_TYPE);
+        hdr = h2 ? h2 : hdr;
+    }
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body->data ? body->data : "");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+    }
+    curl_easy_setopt(c, CURLOPT_USERPWD, p->key);
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* Node certificates are self-signed: the trust is the pinned public key, checked in
+     * the handshake, before the request and its credentials are sent. */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, p->pin);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(hdr);
+    if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+        return err_set(err,
+                       "peer %s: its TLS public key does not match the pinned %s: the "
+                       "certificate changed or this is not the peer; sync with it stopped",
+                       p->name, p->pin);
+    }
+    if (rc != CURLE_OK) {
+        return err_set(err, "peer %s: %s", p->name, curl_easy_strerror(rc));
+    }
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    return 0;
+}
+
+int sync_http_failed(const struct store_peer *p, const char *what, long status,
+                     const struct sync_response *r, struct err *err)
+{
+    /* the TAXII error body says why (section 3.6.1) */
+    struct err perr;
+    json_t *e = jx_parse(r->body.data ? r->body.data : "", r->body.len, 8, &perr);
+    const char *why = e ? jx_str(e, "description") : NULL;
+    why = why ? why : e ? jx_str(e, "title") : NULL;
+    err_set(err, "peer %s: %s: HTTP %ld%s%.200s", p->name, what, status, why ? ": " : "",
+            why ? why : "");
+    json_decref(e);
+    return -1;
+}

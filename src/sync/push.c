@@ -1,0 +1,444 @@
+/*
+ * push.c — sending to a peer that cannot pull from us (TAXII 2.1 section 5.4, Add
+ * Objects; section 4.3, Get Status).
+ *
+ * For each pushed collection, the versions added since the link's cursor (this node's
+ * date_added, in microseconds) are read in date_added order, and each goes only if
+ * access_decide() lets the peer's organisation read it as a sync key would: the same
+ * decision as a pull by that peer, TLP and audience and border alike. They are POSTed
+ * in envelopes of up to SYNC_PAGE_LIMIT objects (about SYNC_PUSH_MAX_BYTES), and the
+ * status resource is followed until complete. Then, in one commit, the cursor moves past
+ * the page, and the versions the peer did not take are queued for another attempt —
+ * unless it refused them for TLP, which is final and reported. Queued versions go first
+ * in every round; after SYNC_PUSH_ATTEMPTS sends they are reported (log, audit
+ * "sync.push_failed") and dropped. A crash between the POST and the commit sends the page
+ * again, and the peer answers for versions it holds as successes: nothing is lost.
+ */
+#include "sync/internal.h"
+
+#include "taxii/taxii.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+enum outcome { SENT_PENDING, SENT_OK, SENT_REFUSED, SENT_FAILED };
+
+/* One version in the envelope on its way. */
+struct sent {
+    char id[STIX_ID_MAX];
+    ts_us version;
+    enum outcome outcome;
+    int64_t attempts; /* sends before this one (queued retries) */
+    char msg[256];    /* the peer's message for a failure */
+};
+
+#define ORIGIN_CACHE 16
+
+struct push {
+    struct store *s;
+    const struct store_peer *p;
+    const struct access_signer *signer;
+    CURL *c;
+    struct sync_response r;
+    struct sync_stats *st;
+    struct err *err;
+    /* the link being pushed */
+    const struct store_link *l;
+    struct store_collection coll;
+    struct access_subject who; /* the peer's organisation, reading as a sync key would */
+    struct access_collection facts;
+    /* the envelope being built */
+    struct buf env;
+    struct sent *sent;
+    size_t n_sent, cap_sent;
+    ts_us last;  /* date_added of the last row looked at, sent or not */
+    bool full;   /* the envelope reached SYNC_PUSH_MAX_BYTES */
+    bool failed; /* out of memory while building it (err says so) */
+    /* origin organisations already looked up: a federation peer's, or local */
+    int64_t origin[ORIGIN_CACHE];
+    bool origin_peer[ORIGIN_CACHE];
+    int n_origin;
+};
+
+/* Whether versions submitted by org came from a federation peer (cached); in doubt, yes. */
+static bool from_peer(struct push *ps, int64_t org)
+{
+    for (int i = 0; i < ps->n_origin; i++) {
+        if (ps->origin[i] == org) {
+            return ps->origin_peer[i];
+        }
+    }
+    bool is_peer = true, transitive;
+    struct err err;
+    if (store_peer_org(ps->s, org, &is_peer, &transitive, &err) != 0) {
+        return true;
+    }
+    if (ps->n_origin < ORIGIN_CACHE) {
+        ps->origin[ps->n_origin] = org;
+        ps->origin_peer[ps->n_origin++] = is_peer;
+    }
+    return is_peer;
+}
+
+/* A row of the collection: into the envelope if the peer may have it. */
+static int add_row(void *ctx, const struct store_row *row)
+{
+    struct push *ps = ctx;
+    ps->last = row->date_added;
+    bool peer_origin = from_peer(ps, row->origin_org);
+    struct access_object o = {.tlp = row->tlp,
+                              .origin_org = row->origin_org,
+                              .in_collection = true,
+                              .from_peer = peer_origin};
+    if (access_decide(&ps->who, ACCESS_READ_OBJECT, &ps->facts, &o).verdict != ACCESS_ALLOW) {
+        return 0; /* not for this peer: the cursor still moves past it */
+    }
+    if (ps->n_sent == ps->cap_sent) {
+        size_t cap = ps->cap_sent * 2 + 64;
+        struct sent *n = realloc(ps->sent, cap * sizeof(*n));
+        if (n == NULL) {
+            ps->failed = true;
+            return err_set(ps->err, "out of memory");
+        }
+        ps->sent = n;
+        ps->cap_sent = cap;
+    }
+    struct sent *x = &ps->sent[ps->n_sent];
+    memset(x, 0, sizeof(*x));
+    if (str_copy(x->id, sizeof(x->id), row->stix_id) != 0 ||
+        ts_parse(row->version, &x->version, NULL) != 0) {
+        return 0; /* the store only holds valid ids and versions */
+    }
+    if ((ps->n_sent > 0 && buf_append(&ps->env, ",", 1) != 0) ||
+        taxii_outgoing(ps->signer, !peer_origin, row->json, row->json_len, &ps->env, ps->err) !=
+            0) {
+        ps->failed = true;
+        return err_set(ps->err, "out of memory");
+    }
+    ps->n_sent++;
+    if (ps->env.len >= SYNC_PUSH_MAX_BYTES) {
+        ps->full = true;
+        return 1;
+    }
+    return 0;
+}
+
+static int envelope_start(struct push *ps)
+{
+    buf_reset(&ps->env);
+    ps->n_sent = 0;
+    ps->full = ps->failed = false;
+    return buf_puts(&ps->env, "{\"objects\":[") == 0 ? 0 : err_set(ps->err, "out of memory");
+}
+
+/* The sent entry for a status entry (id, version); NULL when not ours. Status lists are
+ * usually in the order sent: the search starts after the last match. */
+static struct sent *find_sent(struct push *ps, const json_t *e, size_t *hint)
+{
+    const char *id = jx_str(e, "id"), *ver = jx_str(e, "version");
+    ts_us v = 0;
+    bool has_v = ver != NULL && ts_parse(ver, &v, NULL) == 0;
+    for (size_t k = 0; id != NULL && k < ps->n_sent; k++) {
+        size_t i = (*hint + k) % ps->n_sent;
+        if (strcmp(ps->sent[i].id, id) == 0 && (!has_v || ps->sent[i].version == v)) {
+            *hint = i + 1;
+            return &ps->sent[i];
+        }
+    }
+    return NULL;
+}
+
+/* Takes a status resource's verdicts (section 4.3.1). A failure whose message speaks of
+ * TLP is the peer's TLP rule refusing the object: final, never sent again. Returns
+ * whether the status is complete. */
+static bool apply_status(struct push *ps, const json_t *status)
+{
+    size_t hint = 0, i;
+    json_t *e;
+    json_array_foreach(json_object_get(status, "successes"), i, e)
+    {
+        struct sent *x = find_sent(ps, e, &hint);
+        if (x != NULL) {
+            x->outcome = SENT_OK;
+        }
+    }
+    json_array_foreach(json_object_get(status, "failures"), i, e)
+    {
+        struct sent *x = find_sent(ps, e, &hint);
+        if (x == NULL) {
+            continue;
+        }
+        const char *m = jx_str(e, "message");
+        x->outcome = m != NULL && strcasestr(m, "TLP") != NULL ? SENT_REFUSED : SENT_FAILED;
+        str_copy(x->msg, sizeof(x->msg), m ? m : "failed at the peer, no reason given");
+    }
+    const char *state = jx_str(status, "status");
+    bool complete = state != NULL && strcmp(state, "complete") == 0;
+    if (complete) {
+        /* a server that lists no entries: its counts say whether the rest went in */
+        json_int_t failures = json_integer_value(json_object_get(status, "failure_count"));
+        for (size_t k = 0; k < ps->n_sent; k++) {
+            if (ps->sent[k].outcome == SENT_PENDING) {
+                ps->sent[k].outcome = failures == 0 ? SENT_OK : SENT_FAILED;
+                if (failures != 0) {
+                    str_copy(ps->sent[k].msg, sizeof(ps->sent[k].msg),
+                             "not accounted for in the peer's status");
+                }
+            }
+        }
+    }
+    return complete;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* POSTs the envelope and follows its status resource until complete (at most
+ * SYNC_STATUS_WAIT seconds; what is still pending then is a failure to retry). */
+static int post_envelope(struct push *ps)
+{
+    const struct store_peer *p = ps->p;
+    char what[200];
+    snprintf(what, sizeof(what), "pushing to collection %s", ps->l->remote);
+    struct buf url;
+    buf_init(&url, 8192);
+    long status = 0;
+    int rc = buf_printf(&url, "%scollections/", p->url) || sync_put_query(&url, ps->l->remote) ||
+                     buf_puts(&url, "/objects/") || buf_puts(&ps->env, "]}")
+                 ? err_set(ps->err, "out of memory")
+                 : sync_http(ps->c, p, url.data, &ps->env, &ps->r, &status, ps->err);
+    if (rc == 0 && status != 202 && status != 200) {
+        rc = sync_http_failed(p, what, status, &ps->r, ps->err);
+    }
+    ts_us until = ts_now() + (ts_us)SYNC_STATUS_WAIT * 1000000;
+    for (long wait = 100; rc == 0;) {
+        json_t *st =
+            jx_parse(ps->r.body.data ? ps->r.body.data : "", ps->r.body.len, JX_MAX_DEPTH, ps->err);
+        const char *sid = st ? jx_str(st, "id") : NULL;
+        bool complete = st != NULL && apply_status(ps, st);
+        char sidbuf[256] = "";
+        str_copy(sidbuf, sizeof(sidbuf), sid ? sid : "");
+        json_decref(st);
+        if (st == NULL) {
+            rc = err_set(ps->err, "peer %s: %s: the status resource is not JSON", p->name, what);
+            break;
+        }
+        if (complete) {
+            break;
+        }
+        if (sidbuf[0] == '\0' || ts_now() >= until) {
+            for (size_t k = 0; k < ps->n_sent; k++) {
+                if (ps->sent[k].outcome == SENT_PENDING) {
+                    ps->sent[k].outcome = SENT_FAILED;
+                    str_copy(ps->sent[k].msg, sizeof(ps->sent[k].msg), "still pending at the peer");
+                }
+            }
+            break;
+        }
+        pause_ms(wait);
+        wait = wait < 2000 ? wait * 2 : 2000;
+        buf_reset(&url);
+        if (buf_printf(&url, "%sstatus/", p->url) || sync_put_query(&url, sidbuf) ||
+            buf_puts(&url, "/")) {
+            rc = err_set(ps->err, "out of memory");
+        } else if ((rc = sync_http(ps->c, p, url.data, NULL, &ps->r, &status, ps->err)) == 0 &&
+                   status != 200) {
+            rc = sync_http_failed(p, "following a push's status", status, &ps->r, ps->err);
+        }
+    }
+    buf_fini(&url);
+    ps->st->sent += ps->n_sent;
+    return rc;
+}
+
+/* Says and audits what will not reach the peer; inside the caller's transaction. */
+static int report(struct push *ps, const struct sent *x, const char *action, const char *why)
+{
+    char detail[1024], actor[STORE_NAME_MAX + 16], ver[TS_MAX_TEXT];
+    ts_format(x->version, 3, ver);
+    snprintf(detail, sizeof(detail), "peer=%s collection=%s id=%s version=%s reason=%s",
+             ps->p->name, ps->coll.id, x->id, ver, why);
+    snprintf(actor, sizeof(actor), "sync:%s", ps->p->name);
+    log_warn("sync: peer %s: %s %s: %s", ps->p->name,
+             strcmp(action, "sync.push_refused") == 0 ? "refused" : "gave up on", x->id, why);
+    return access_audit(ps->s, actor, action, detail, ps->err);
+}
+
+/* Records the outcome of one envelope, in the caller's transaction: successes leave the
+ * retry queue, TLP refusals leave it reported, failures (re)enter it until they have had
+ * SYNC_PUSH_ATTEMPTS sends. */
+static int settle(struct push *ps)
+{
+    for (size_t k = 0; k < ps->n_sent; k++) {
+        const struct sent *x = &ps->sent[k];
+        struct store_retry q = {
+            .peer = ps->p->id, .version = x->version, .attempts = x->attempts + 1};
+        str_copy(q.local, sizeof(q.local), ps->l->local);
+        str_copy(q.remote, sizeof(q.remote), ps->l->remote);
+        str_copy(q.stix_id, sizeof(q.stix_id), x->id);
+        str_copy(q.error, sizeof(q.error), x->msg);
+        int rc = 0;
+        switch (x->outcome) {
+        case SENT_OK:
+            ps->st->accepted++;
+            rc = x->attempts > 0 ? store_push_retry_remove(ps->s, &q, ps->err) : 0;
+            break;
+        case SENT_REFUSED:
+            ps->st->refused++;
+            rc = (x->attempts > 0 ? store_push_retry_remove(ps->s, &q, ps->err) : 0) ||
+                 report(ps, x, "sync.push_refused", x->msg);
+            break;
+        case SENT_PENDING:
+        case SENT_FAILED:
+            if (q.attempts >= SYNC_PUSH_ATTEMPTS) {
+                ps->st->gave_up++;
+                rc = store_push_retry_remove(ps->s, &q, ps->err) ||
+                     report(ps, x, "sync.push_failed", x->msg);
+            } else {
+                ps->st->retrying++;
+                rc = store_push_retry_put(ps->s, &q, ps->err);
+            }
+            break;
+        }
+        if (rc != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Sends the queued retries of the link again, SYNC_PAGE_LIMIT at a time. */
+static int push_retries(struct push *ps)
+{
+    struct store_retry *q = NULL;
+    size_t n = 0;
+    if (store_push_retry_list(ps->s, ps->l, ps->p->id, SYNC_PAGE_LIMIT, &q, &n, ps->err) != 0) {
+        return -1;
+    }
+    int rc = envelope_start(ps);
+    size_t gone = 0;
+    struct store_retry *dropped = calloc(n ? n : 1, sizeof(*dropped));
+    if (dropped == NULL) {
+        free(q);
+        return err_set(ps->err, "out of memory");
+    }
+    for (size_t i = 0; i < n && rc == 0 && !ps->full; i++) {
+        struct store_query sq = {
+            .coll = ps->coll.id, .added_after = -1, .limit = 1, .n_ids = 1, .n_versions = 1};
+        sq.ids[0] = q[i].stix_id;
+        sq.versions[0] = q[i].version;
+        sq.tlp_mask = access_read_mask(&ps->who, &ps->facts);
+        size_t before = ps->n_sent;
+        bool more;
+        rc = store_query_run(ps->s, &sq, add_row, ps, &more, ps->err) != 0 || ps->failed ? -1 : 0;
+        if (rc == 0 && ps->n_sent == before) {
+            dropped[gone++] = q[i]; /* deleted, or no longer for this peer */
+        } else if (rc == 0) {
+            ps->sent[ps->n_sent - 1].attempts = q[i].attempts;
+        }
+    }
+    if (rc == 0 && ps->n_sent > 0) {
+        rc = post_envelope(ps);
+    }
+    if (rc == 0 && (ps->n_sent > 0 || gone > 0)) {
+        rc = store_begin(ps->s, ps->err);
+        for (size_t i = 0; i < gone && rc == 0; i++) {
+            rc = store_push_retry_remove(ps->s, &dropped[i], ps->err);
+        }
+        rc = rc == 0 ? settle(ps) : rc;
+        rc = rc == 0 ? store_commit(ps->s, ps->err) : rc;
+        if (rc != 0) {
+            store_rollback(ps->s);
+        }
+    }
+    free(dropped);
+    free(q);
+    return rc;
+}
+
+static int push_link(void *ctx, const struct store_link *l)
+{
+    struct push *ps = ctx;
+    const struct store_peer *p = ps->p;
+    ps->l = l;
+    int found = store_collection_get(ps->s, l->local, &ps->coll, ps->err);
+    if (found != 0) {
+        return found > 0 ? err_set(ps->err, "peer %s: no local collection '%s'", p->name, l->local)
+                         : -1;
+    }
+    if (access_collection_facts(ps->s, &ps->who, &ps->coll, &ps->facts, ps->err) != 0) {
+        return -1;
+    }
+    if (access_decide(&ps->who, ACCESS_READ_COLLECTION, &ps->facts, NULL).verdict != ACCESS_ALLOW) {
+        return err_set(ps->err,
+                       "peer %s: collection %s is not shared with the peer's organisation: "
+                       "nothing of it is pushed (add the organisation to its audience)",
+                       p->name, l->local);
+    }
+    ps->st->push_links++;
+    if (push_retries(ps) != 0) {
+        return -1;
+    }
+    int64_t cursor = -1;
+    if (l->cursor[0] != '\0' && str_to_i64(l->cursor, 0, INT64_MAX, &cursor) != 0) {
+        return err_set(ps->err, "peer %s: push cursor of %s is not a time", p->name, l->local);
+    }
+    for (;;) {
+        struct store_query q = {.coll = ps->coll.id,
+                                .added_after = cursor,
+                                .limit = SYNC_PAGE_LIMIT,
+                                .want_all = true, /* every version is pushed */
+                                .tlp_mask = access_read_mask(&ps->who, &ps->facts)};
+        bool more = false;
+        if (envelope_start(ps) != 0) {
+            return -1;
+        }
+        ps->last = cursor;
+        if (store_query_run(ps->s, &q, add_row, ps, &more, ps->err) != 0 || ps->failed) {
+            return -1;
+        }
+        more = more || ps->full;
+        if (ps->last == cursor) {
+            return 0; /* nothing new */
+        }
+        if (ps->n_sent > 0 && post_envelope(ps) != 0) {
+            return -1; /* the cursor stays: the page goes again next round */
+        }
+        char text[32];
+        snprintf(text, sizeof(text), "%lld", (long long)ps->last);
+        if (store_begin(ps->s, ps->err) != 0 || settle(ps) != 0 ||
+            store_link_cursor_set(ps->s, l, text, ps->err) != 0 ||
+            store_commit(ps->s, ps->err) != 0) {
+            store_rollback(ps->s);
+            return -1;
+        }
+        cursor = ps->last;
+        if (!more) {
+            return 0;
+        }
+    }
+}
+
+int sync_push(struct store *s, const struct store_peer *p, const struct access_signer *signer,
+              CURL *c, struct sync_stats *st, struct err *err)
+{
+    struct push ps = {.s = s, .p = p, .signer = signer, .c = c, .st = st, .err = err};
+    ps.who = (struct access_subject){.authenticated = true,
+                                     .org_id = p->org_id,
+                                     .role = STORE_ROLE_SYNC,
+                                     .transitive = p->transitive};
+    snprintf(ps.who.key_id, sizeof(ps.who.key_id), "push:%.24s", p->name);
+    buf_init(&ps.r.body, SYNC_MAX_RESPONSE);
+    buf_init(&ps.env, (size_t)SYNC_PUSH_MAX_BYTES * 2);
+    int rc = buf_reserve(&ps.env, 4096) == 0 ? store_peer_links(s, p->id, true, push_link, &ps, err)
+                                             : err_set(err, "out of memory");
+    buf_fini(&ps.env);
+    buf_fini(&ps.r.body);
+    free(ps.sent);
+    return rc;
+}
