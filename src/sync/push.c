@@ -18,6 +18,7 @@
 
 #include "taxii/taxii.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,12 +37,27 @@ struct sent {
 
 #define ORIGIN_CACHE 16
 
+/* One envelope: built by the round's thread, POSTed (and its status followed) by a
+ * sender thread while the next is built and sent, settled in order. */
+struct batch {
+    struct buf env;
+    struct sent *sent;
+    size_t n_sent, cap_sent;
+    ts_us last;  /* date_added of the last row looked at, sent or not */
+    bool full;   /* the envelope reached SYNC_PUSH_MAX_BYTES */
+    bool failed; /* out of memory while building it */
+    CURL *c;
+    struct sync_response r;
+    struct err err;
+    pthread_t thread;
+    bool in_flight;
+    int rc; /* of the POST */
+};
+
 struct push {
     struct store *s;
     const struct store_peer *p;
     const struct access_signer *signer;
-    CURL *c;
-    struct sync_response r;
     struct sync_stats *st;
     struct err *err;
     /* the link being pushed */
@@ -49,13 +65,8 @@ struct push {
     struct store_collection coll;
     struct access_subject who; /* the peer's organisation, reading as a sync key would */
     struct access_collection facts;
-    /* the envelope being built */
-    struct buf env;
-    struct sent *sent;
-    size_t n_sent, cap_sent;
-    ts_us last;  /* date_added of the last row looked at, sent or not */
-    bool full;   /* the envelope reached SYNC_PUSH_MAX_BYTES */
-    bool failed; /* out of memory while building it (err says so) */
+    struct batch b[2]; /* two envelopes: one in flight while the next is built and sent */
+    struct batch *cur; /* the one rows go into */
     /* origin organisations already looked up: a federation peer's, or local */
     int64_t origin[ORIGIN_CACHE];
     bool origin_peer[ORIGIN_CACHE];
@@ -86,7 +97,8 @@ static bool from_peer(struct push *ps, int64_t org)
 static int add_row(void *ctx, const struct store_row *row)
 {
     struct push *ps = ctx;
-    ps->last = row->date_added;
+    struct batch *b = ps->cur;
+    b->last = row->date_added;
     bool peer_origin = from_peer(ps, row->origin_org);
     struct access_object o = {.tlp = row->tlp,
                               .origin_org = row->origin_org,
@@ -95,56 +107,56 @@ static int add_row(void *ctx, const struct store_row *row)
     if (access_decide(&ps->who, ACCESS_READ_OBJECT, &ps->facts, &o).verdict != ACCESS_ALLOW) {
         return 0; /* not for this peer: the cursor still moves past it */
     }
-    if (ps->n_sent == ps->cap_sent) {
-        size_t cap = ps->cap_sent * 2 + 64;
-        struct sent *n = realloc(ps->sent, cap * sizeof(*n));
+    if (b->n_sent == b->cap_sent) {
+        size_t cap = b->cap_sent * 2 + 64;
+        struct sent *n = realloc(b->sent, cap * sizeof(*n));
         if (n == NULL) {
-            ps->failed = true;
+            b->failed = true;
             return err_set(ps->err, "out of memory");
         }
-        ps->sent = n;
-        ps->cap_sent = cap;
+        b->sent = n;
+        b->cap_sent = cap;
     }
-    struct sent *x = &ps->sent[ps->n_sent];
+    struct sent *x = &b->sent[b->n_sent];
     memset(x, 0, sizeof(*x));
     if (str_copy(x->id, sizeof(x->id), row->stix_id) != 0 ||
         ts_parse(row->version, &x->version, NULL) != 0) {
         return 0; /* the store only holds valid ids and versions */
     }
-    if ((ps->n_sent > 0 && buf_append(&ps->env, ",", 1) != 0) ||
-        taxii_outgoing(ps->signer, !peer_origin, row->json, row->json_len, &ps->env, ps->err) !=
-            0) {
-        ps->failed = true;
+    if ((b->n_sent > 0 && buf_append(&b->env, ",", 1) != 0) ||
+        taxii_outgoing(ps->signer, !peer_origin, row->json, row->json_len, &b->env, ps->err) != 0) {
+        b->failed = true;
         return err_set(ps->err, "out of memory");
     }
-    ps->n_sent++;
-    if (ps->env.len >= SYNC_PUSH_MAX_BYTES) {
-        ps->full = true;
+    b->n_sent++;
+    if (b->env.len >= SYNC_PUSH_MAX_BYTES) {
+        b->full = true;
         return 1;
     }
     return 0;
 }
 
-static int envelope_start(struct push *ps)
+static int envelope_start(struct push *ps, struct batch *b)
 {
-    buf_reset(&ps->env);
-    ps->n_sent = 0;
-    ps->full = ps->failed = false;
-    return buf_puts(&ps->env, "{\"objects\":[") == 0 ? 0 : err_set(ps->err, "out of memory");
+    ps->cur = b;
+    buf_reset(&b->env);
+    b->n_sent = 0;
+    b->full = b->failed = false;
+    return buf_puts(&b->env, "{\"objects\":[") == 0 ? 0 : err_set(ps->err, "out of memory");
 }
 
 /* The sent entry for a status entry (id, version); NULL when not ours. Status lists are
  * usually in the order sent: the search starts after the last match. */
-static struct sent *find_sent(struct push *ps, const json_t *e, size_t *hint)
+static struct sent *find_sent(struct batch *b, const json_t *e, size_t *hint)
 {
     const char *id = jx_str(e, "id"), *ver = jx_str(e, "version");
     ts_us v = 0;
     bool has_v = ver != NULL && ts_parse(ver, &v, NULL) == 0;
-    for (size_t k = 0; id != NULL && k < ps->n_sent; k++) {
-        size_t i = (*hint + k) % ps->n_sent;
-        if (strcmp(ps->sent[i].id, id) == 0 && (!has_v || ps->sent[i].version == v)) {
+    for (size_t k = 0; id != NULL && k < b->n_sent; k++) {
+        size_t i = (*hint + k) % b->n_sent;
+        if (strcmp(b->sent[i].id, id) == 0 && (!has_v || b->sent[i].version == v)) {
             *hint = i + 1;
-            return &ps->sent[i];
+            return &b->sent[i];
         }
     }
     return NULL;
@@ -153,20 +165,20 @@ static struct sent *find_sent(struct push *ps, const json_t *e, size_t *hint)
 /* Takes a status resource's verdicts (section 4.3.1). A failure whose message speaks of
  * TLP is the peer's TLP rule refusing the object: final, never sent again. Returns
  * whether the status is complete. */
-static bool apply_status(struct push *ps, const json_t *status)
+static bool apply_status(struct batch *b, const json_t *status)
 {
     size_t hint = 0, i;
     json_t *e;
     json_array_foreach(json_object_get(status, "successes"), i, e)
     {
-        struct sent *x = find_sent(ps, e, &hint);
+        struct sent *x = find_sent(b, e, &hint);
         if (x != NULL) {
             x->outcome = SENT_OK;
         }
     }
     json_array_foreach(json_object_get(status, "failures"), i, e)
     {
-        struct sent *x = find_sent(ps, e, &hint);
+        struct sent *x = find_sent(b, e, &hint);
         if (x == NULL) {
             continue;
         }
@@ -179,11 +191,11 @@ static bool apply_status(struct push *ps, const json_t *status)
     if (complete) {
         /* a server that lists no entries: its counts say whether the rest went in */
         json_int_t failures = json_integer_value(json_object_get(status, "failure_count"));
-        for (size_t k = 0; k < ps->n_sent; k++) {
-            if (ps->sent[k].outcome == SENT_PENDING) {
-                ps->sent[k].outcome = failures == 0 ? SENT_OK : SENT_FAILED;
+        for (size_t k = 0; k < b->n_sent; k++) {
+            if (b->sent[k].outcome == SENT_PENDING) {
+                b->sent[k].outcome = failures == 0 ? SENT_OK : SENT_FAILED;
                 if (failures != 0) {
-                    str_copy(ps->sent[k].msg, sizeof(ps->sent[k].msg),
+                    str_copy(b->sent[k].msg, sizeof(b->sent[k].msg),
                              "not accounted for in the peer's status");
                 }
             }
@@ -200,42 +212,41 @@ static void pause_ms(long ms)
 
 /* POSTs the envelope and follows its status resource until complete (at most
  * SYNC_STATUS_WAIT seconds; what is still pending then is a failure to retry). */
-static int post_envelope(struct push *ps)
+static int post_envelope(const struct store_peer *p, const char *remote, struct batch *b)
 {
-    const struct store_peer *p = ps->p;
     char what[200];
-    snprintf(what, sizeof(what), "pushing to collection %s", ps->l->remote);
+    snprintf(what, sizeof(what), "pushing to collection %s", remote);
     struct buf url;
     buf_init(&url, 8192);
     long status = 0;
-    int rc = buf_printf(&url, "%scollections/", p->url) || sync_put_query(&url, ps->l->remote) ||
-                     buf_puts(&url, "/objects/") || buf_puts(&ps->env, "]}")
-                 ? err_set(ps->err, "out of memory")
-                 : sync_http(ps->c, p, url.data, &ps->env, &ps->r, &status, ps->err);
+    int rc = buf_printf(&url, "%scollections/", p->url) || sync_put_query(&url, remote) ||
+                     buf_puts(&url, "/objects/") || buf_puts(&b->env, "]}")
+                 ? err_set(&b->err, "out of memory")
+                 : sync_http(b->c, p, url.data, &b->env, &b->r, &status, &b->err);
     if (rc == 0 && status != 202 && status != 200) {
-        rc = sync_http_failed(p, what, status, &ps->r, ps->err);
+        rc = sync_http_failed(p, what, status, &b->r, &b->err);
     }
     ts_us until = ts_now() + (ts_us)SYNC_STATUS_WAIT * 1000000;
     for (long wait = 100; rc == 0;) {
         json_t *st =
-            jx_parse(ps->r.body.data ? ps->r.body.data : "", ps->r.body.len, JX_MAX_DEPTH, ps->err);
+            jx_parse(b->r.body.data ? b->r.body.data : "", b->r.body.len, JX_MAX_DEPTH, &b->err);
         const char *sid = st ? jx_str(st, "id") : NULL;
-        bool complete = st != NULL && apply_status(ps, st);
+        bool complete = st != NULL && apply_status(b, st);
         char sidbuf[256] = "";
         str_copy(sidbuf, sizeof(sidbuf), sid ? sid : "");
         json_decref(st);
         if (st == NULL) {
-            rc = err_set(ps->err, "peer %s: %s: the status resource is not JSON", p->name, what);
+            rc = err_set(&b->err, "peer %s: %s: the status resource is not JSON", p->name, what);
             break;
         }
         if (complete) {
             break;
         }
         if (sidbuf[0] == '\0' || ts_now() >= until) {
-            for (size_t k = 0; k < ps->n_sent; k++) {
-                if (ps->sent[k].outcome == SENT_PENDING) {
-                    ps->sent[k].outcome = SENT_FAILED;
-                    str_copy(ps->sent[k].msg, sizeof(ps->sent[k].msg), "still pending at the peer");
+            for (size_t k = 0; k < b->n_sent; k++) {
+                if (b->sent[k].outcome == SENT_PENDING) {
+                    b->sent[k].outcome = SENT_FAILED;
+                    str_copy(b->sent[k].msg, sizeof(b->sent[k].msg), "still pending at the peer");
                 }
             }
             break;
@@ -245,15 +256,58 @@ static int post_envelope(struct push *ps)
         buf_reset(&url);
         if (buf_printf(&url, "%sstatus/", p->url) || sync_put_query(&url, sidbuf) ||
             buf_puts(&url, "/")) {
-            rc = err_set(ps->err, "out of memory");
-        } else if ((rc = sync_http(ps->c, p, url.data, NULL, &ps->r, &status, ps->err)) == 0 &&
+            rc = err_set(&b->err, "out of memory");
+        } else if ((rc = sync_http(b->c, p, url.data, NULL, &b->r, &status, &b->err)) == 0 &&
                    status != 200) {
-            rc = sync_http_failed(p, "following a push's status", status, &ps->r, ps->err);
+            rc = sync_http_failed(p, "following a push's status", status, &b->r, &b->err);
         }
     }
     buf_fini(&url);
-    ps->st->sent += ps->n_sent;
     return rc;
+}
+
+struct send_job {
+    const struct store_peer *p;
+    const char *remote;
+    struct batch *b;
+};
+
+static void *sender(void *arg)
+{
+    struct send_job *j = arg;
+    j->b->rc = post_envelope(j->p, j->remote, j->b);
+    free(j);
+    return NULL;
+}
+
+/* Starts the batch's POST on its own thread (or here, when no thread can be had). */
+static void send_batch(struct push *ps, struct batch *b)
+{
+    struct send_job *j = malloc(sizeof(*j));
+    b->rc = 0;
+    b->in_flight = false;
+    if (j != NULL) {
+        *j = (struct send_job){ps->p, ps->l->remote, b};
+        if (pthread_create(&b->thread, NULL, sender, j) == 0) {
+            b->in_flight = true;
+            return;
+        }
+        free(j);
+    }
+    b->rc = post_envelope(ps->p, ps->l->remote, b);
+}
+
+/* Waits for the batch's POST; its outcome, with err set from the batch on failure. */
+static int wait_batch(struct push *ps, struct batch *b)
+{
+    if (b->in_flight) {
+        pthread_join(b->thread, NULL);
+        b->in_flight = false;
+    }
+    if (b->rc != 0) {
+        *ps->err = b->err;
+    }
+    return b->rc;
 }
 
 /* Says and audits what will not reach the peer; inside the caller's transaction. */
@@ -272,10 +326,11 @@ static int report(struct push *ps, const struct sent *x, const char *action, con
 /* Records the outcome of one envelope, in the caller's transaction: successes leave the
  * retry queue, TLP refusals leave it reported, failures (re)enter it until they have had
  * SYNC_PUSH_ATTEMPTS sends. */
-static int settle(struct push *ps)
+static int settle(struct push *ps, const struct batch *b)
 {
-    for (size_t k = 0; k < ps->n_sent; k++) {
-        const struct sent *x = &ps->sent[k];
+    ps->st->sent += b->n_sent;
+    for (size_t k = 0; k < b->n_sent; k++) {
+        const struct sent *x = &b->sent[k];
         struct store_retry q = {
             .peer = ps->p->id, .version = x->version, .attempts = x->attempts + 1};
         str_copy(q.local, sizeof(q.local), ps->l->local);
@@ -320,37 +375,39 @@ static int push_retries(struct push *ps)
     if (store_push_retry_list(ps->s, ps->l, ps->p->id, SYNC_PAGE_LIMIT, &q, &n, ps->err) != 0) {
         return -1;
     }
-    int rc = envelope_start(ps);
+    struct batch *b = &ps->b[0];
+    int rc = envelope_start(ps, b);
     size_t gone = 0;
     struct store_retry *dropped = calloc(n ? n : 1, sizeof(*dropped));
     if (dropped == NULL) {
         free(q);
         return err_set(ps->err, "out of memory");
     }
-    for (size_t i = 0; i < n && rc == 0 && !ps->full; i++) {
+    for (size_t i = 0; i < n && rc == 0 && !b->full; i++) {
         struct store_query sq = {
             .coll = ps->coll.id, .added_after = -1, .limit = 1, .n_ids = 1, .n_versions = 1};
         sq.ids[0] = q[i].stix_id;
         sq.versions[0] = q[i].version;
         sq.tlp_mask = access_read_mask(&ps->who, &ps->facts);
-        size_t before = ps->n_sent;
+        size_t before = b->n_sent;
         bool more;
-        rc = store_query_run(ps->s, &sq, add_row, ps, &more, ps->err) != 0 || ps->failed ? -1 : 0;
-        if (rc == 0 && ps->n_sent == before) {
+        rc = store_query_run(ps->s, &sq, add_row, ps, &more, ps->err) != 0 || b->failed ? -1 : 0;
+        if (rc == 0 && b->n_sent == before) {
             dropped[gone++] = q[i]; /* deleted, or no longer for this peer */
         } else if (rc == 0) {
-            ps->sent[ps->n_sent - 1].attempts = q[i].attempts;
+            b->sent[b->n_sent - 1].attempts = q[i].attempts;
         }
     }
-    if (rc == 0 && ps->n_sent > 0) {
-        rc = post_envelope(ps);
+    if (rc == 0 && b->n_sent > 0) {
+        send_batch(ps, b);
+        rc = wait_batch(ps, b);
     }
-    if (rc == 0 && (ps->n_sent > 0 || gone > 0)) {
+    if (rc == 0 && (b->n_sent > 0 || gone > 0)) {
         rc = store_begin(ps->s, ps->err);
         for (size_t i = 0; i < gone && rc == 0; i++) {
             rc = store_push_retry_remove(ps->s, &dropped[i], ps->err);
         }
-        rc = rc == 0 ? settle(ps) : rc;
+        rc = rc == 0 ? settle(ps, b) : rc;
         rc = rc == 0 ? store_commit(ps->s, ps->err) : rc;
         if (rc != 0) {
             store_rollback(ps->s);
@@ -358,6 +415,78 @@ static int push_retries(struct push *ps)
     }
     free(dropped);
     free(q);
+    return rc;
+}
+
+/* Waits for a sent batch, then records its outcome and moves the cursor past it, in one
+ * commit. */
+static int finish_batch(struct push *ps, struct batch *b)
+{
+    if (b->n_sent > 0 && wait_batch(ps, b) != 0) {
+        return -1; /* the cursor stays: the page goes again next round */
+    }
+    char text[32];
+    snprintf(text, sizeof(text), "%lld", (long long)b->last);
+    if (store_begin(ps->s, ps->err) != 0 || settle(ps, b) != 0 ||
+        store_link_cursor_set(ps->s, ps->l, text, ps->err) != 0 ||
+        store_commit(ps->s, ps->err) != 0) {
+        store_rollback(ps->s);
+        return -1;
+    }
+    return 0;
+}
+
+/* The new versions of the link, page by page: while one page is on its way (the peer
+ * parses, verifies and stores it), the next is read and sent; they are settled in order,
+ * so the cursor never passes a page that is not settled. */
+static int push_new(struct push *ps, int64_t cursor)
+{
+    struct batch *prev = NULL;
+    int rc = 0;
+    for (int k = 0;; k ^= 1) {
+        struct batch *b = &ps->b[k];
+        struct store_query q = {.coll = ps->coll.id,
+                                .added_after = cursor,
+                                .limit = SYNC_PAGE_LIMIT,
+                                .want_all = true, /* every version is pushed */
+                                .tlp_mask = access_read_mask(&ps->who, &ps->facts)};
+        bool more = false;
+        if (envelope_start(ps, b) != 0) {
+            rc = -1;
+            break;
+        }
+        b->last = cursor;
+        if (store_query_run(ps->s, &q, add_row, ps, &more, ps->err) != 0 || b->failed) {
+            rc = -1;
+            break;
+        }
+        more = more || b->full;
+        if (b->last == cursor) {
+            break; /* nothing new */
+        }
+        if (b->n_sent > 0) {
+            send_batch(ps, b);
+        }
+        if (prev != NULL && finish_batch(ps, prev) != 0) {
+            prev = b; /* still to be waited for, not settled */
+            rc = -1;
+            break;
+        }
+        prev = b;
+        cursor = b->last;
+        if (!more) {
+            break;
+        }
+    }
+    if (prev != NULL) {
+        if (rc == 0) {
+            rc = finish_batch(ps, prev);
+        } else if (prev->in_flight) {
+            struct err keep = *ps->err;
+            (void)wait_batch(ps, prev);
+            *ps->err = keep;
+        }
+    }
     return rc;
 }
 
@@ -381,64 +510,44 @@ static int push_link(void *ctx, const struct store_link *l)
                        p->name, l->local);
     }
     ps->st->push_links++;
-    if (push_retries(ps) != 0) {
-        return -1;
-    }
     int64_t cursor = -1;
     if (l->cursor[0] != '\0' && str_to_i64(l->cursor, 0, INT64_MAX, &cursor) != 0) {
         return err_set(ps->err, "peer %s: push cursor of %s is not a time", p->name, l->local);
     }
-    for (;;) {
-        struct store_query q = {.coll = ps->coll.id,
-                                .added_after = cursor,
-                                .limit = SYNC_PAGE_LIMIT,
-                                .want_all = true, /* every version is pushed */
-                                .tlp_mask = access_read_mask(&ps->who, &ps->facts)};
-        bool more = false;
-        if (envelope_start(ps) != 0) {
-            return -1;
-        }
-        ps->last = cursor;
-        if (store_query_run(ps->s, &q, add_row, ps, &more, ps->err) != 0 || ps->failed) {
-            return -1;
-        }
-        more = more || ps->full;
-        if (ps->last == cursor) {
-            return 0; /* nothing new */
-        }
-        if (ps->n_sent > 0 && post_envelope(ps) != 0) {
-            return -1; /* the cursor stays: the page goes again next round */
-        }
-        char text[32];
-        snprintf(text, sizeof(text), "%lld", (long long)ps->last);
-        if (store_begin(ps->s, ps->err) != 0 || settle(ps) != 0 ||
-            store_link_cursor_set(ps->s, l, text, ps->err) != 0 ||
-            store_commit(ps->s, ps->err) != 0) {
-            store_rollback(ps->s);
-            return -1;
-        }
-        cursor = ps->last;
-        if (!more) {
-            return 0;
-        }
-    }
+    return push_retries(ps) == 0 ? push_new(ps, cursor) : -1;
 }
 
 int sync_push(struct store *s, const struct store_peer *p, const struct access_signer *signer,
               CURL *c, struct sync_stats *st, struct err *err)
 {
-    struct push ps = {.s = s, .p = p, .signer = signer, .c = c, .st = st, .err = err};
+    struct push ps = {.s = s, .p = p, .signer = signer, .st = st, .err = err};
     ps.who = (struct access_subject){.authenticated = true,
                                      .org_id = p->org_id,
                                      .role = STORE_ROLE_SYNC,
                                      .transitive = p->transitive};
     snprintf(ps.who.key_id, sizeof(ps.who.key_id), "push:%.24s", p->name);
-    buf_init(&ps.r.body, SYNC_MAX_RESPONSE);
-    buf_init(&ps.env, (size_t)SYNC_PUSH_MAX_BYTES * 2);
-    int rc = buf_reserve(&ps.env, 4096) == 0 ? store_peer_links(s, p->id, true, push_link, &ps, err)
-                                             : err_set(err, "out of memory");
-    buf_fini(&ps.env);
-    buf_fini(&ps.r.body);
-    free(ps.sent);
+    int rc = 0;
+    for (int k = 0; k < 2; k++) {
+        struct batch *b = &ps.b[k];
+        buf_init(&b->r.body, SYNC_MAX_RESPONSE);
+        buf_init(&b->env, (size_t)SYNC_PUSH_MAX_BYTES * 2);
+        /* the round's handle for one, a second for the envelope in flight beside it */
+        b->c = k == 0 ? c : curl_easy_init();
+        if (b->c == NULL) {
+            rc = err_set(err, "out of memory");
+        }
+    }
+    if (rc == 0) {
+        rc = store_peer_links(s, p->id, true, push_link, &ps, err);
+    }
+    for (int k = 0; k < 2; k++) {
+        struct batch *b = &ps.b[k];
+        buf_fini(&b->env);
+        buf_fini(&b->r.body);
+        free(b->sent);
+        if (k > 0 && b->c != NULL) {
+            curl_easy_cleanup(b->c);
+        }
+    }
     return rc;
 }
