@@ -117,3 +117,96 @@ int sync_http_failed(const struct store_peer *p, const char *what, long status,
     json_decref(e);
     return -1;
 }
+
+int sync_envelope_parse(const char *body, size_t len, const char *last_header,
+                        struct sync_envelope *e, struct err *err)
+{
+    memset(e, 0, sizeof(*e));
+    ts_us t;
+    if (last_header != NULL && strlen(last_header) < sizeof(e->last) &&
+        ts_parse(last_header, &t, NULL) == 0) {
+        str_copy(e->last, sizeof(e->last), last_header);
+    }
+    if ((e->env = jx_parse(body, len, JX_MAX_DEPTH, err)) == NULL) {
+        return -1;
+    }
+    json_t *objs = json_object_get(e->env, "objects"), *more = json_object_get(e->env, "more");
+    json_t *next = json_object_get(e->env, "next");
+    const char *bad = !json_is_object(e->env)                  ? "not a JSON object"
+                      : objs != NULL && !json_is_array(objs)   ? "objects is not a list"
+                      : more != NULL && !json_is_boolean(more) ? "more is not true or false"
+                      : next != NULL && !json_is_string(next)  ? "next is not a string"
+                      : next != NULL && json_string_length(next) >= SYNC_NEXT_MAX
+                          ? "next is too long"
+                          : NULL;
+    if (bad != NULL) {
+        sync_envelope_fini(e);
+        return err_set(err, "the response is not a TAXII envelope: %s", bad);
+    }
+    e->objs = objs;
+    e->more = json_is_true(more);
+    e->next = json_string_value(next);
+    return 0;
+}
+
+void sync_envelope_fini(struct sync_envelope *e)
+{
+    json_decref(e->env);
+    memset(e, 0, sizeof(*e));
+}
+
+/* The sent entry for a status entry (id, version); NULL when not ours. Status lists are
+ * usually in the order sent: the search starts after the last match. */
+static struct sync_sent *find_sent(struct sync_sent *sent, size_t n, const json_t *e, size_t *hint)
+{
+    const char *id = jx_str(e, "id"), *ver = jx_str(e, "version");
+    ts_us v = 0;
+    bool has_v = ver != NULL && ts_parse(ver, &v, NULL) == 0;
+    for (size_t k = 0; id != NULL && k < n; k++) {
+        size_t i = (*hint + k) % n;
+        if (strcmp(sent[i].id, id) == 0 && (!has_v || sent[i].version == v)) {
+            *hint = i + 1;
+            return &sent[i];
+        }
+    }
+    return NULL;
+}
+
+bool sync_status_apply(struct sync_sent *sent, size_t n, const json_t *status)
+{
+    size_t hint = 0, i;
+    json_t *e;
+    json_array_foreach(json_object_get(status, "successes"), i, e)
+    {
+        struct sync_sent *x = find_sent(sent, n, e, &hint);
+        if (x != NULL) {
+            x->outcome = SYNC_TAKEN;
+        }
+    }
+    json_array_foreach(json_object_get(status, "failures"), i, e)
+    {
+        struct sync_sent *x = find_sent(sent, n, e, &hint);
+        if (x == NULL) {
+            continue;
+        }
+        const char *m = jx_str(e, "message");
+        x->outcome = m != NULL && strcasestr(m, "TLP") != NULL ? SYNC_REFUSED : SYNC_FAILED;
+        str_copy(x->msg, sizeof(x->msg), m ? m : "failed at the peer, no reason given");
+    }
+    const char *state = jx_str(status, "status");
+    bool complete = state != NULL && strcmp(state, "complete") == 0;
+    if (complete) {
+        /* a server that lists no entries: its counts say whether the rest went in */
+        json_int_t failures = json_integer_value(json_object_get(status, "failure_count"));
+        for (size_t k = 0; k < n; k++) {
+            if (sent[k].outcome == SYNC_PENDING) {
+                sent[k].outcome = failures == 0 ? SYNC_TAKEN : SYNC_FAILED;
+                if (failures != 0) {
+                    str_copy(sent[k].msg, sizeof(sent[k].msg),
+                             "not accounted for in the peer's status");
+                }
+            }
+        }
+    }
+    return complete;
+}

@@ -128,7 +128,7 @@ struct fetcher {
     const char *remote;
     CURL *c;
     struct sync_response r;
-    char cursor[64], next[256];
+    char cursor[64], next[SYNC_NEXT_MAX];
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct page *slot;      /* handed over, not yet taken */
@@ -170,15 +170,17 @@ static struct page *fetch_page(struct fetcher *f)
         sync_http_failed(p, what, status, &f->r, &pg->err);
         return pg;
     }
-    if ((pg->env = jx_parse(body, f->r.body.len, JX_MAX_DEPTH, &pg->err)) == NULL) {
+    struct sync_envelope e;
+    if (sync_envelope_parse(body, f->r.body.len, f->r.last, &e, &pg->err) != 0) {
+        char why[ERR_MSG_MAX];
+        str_copy(why, sizeof(why), pg->err.msg);
+        err_set(&pg->err, "peer %s: collection %s: %.300s", p->name, f->remote, why);
         return pg;
     }
-    pg->objs = json_object_get(pg->env, "objects");
-    if (!json_is_array(pg->objs)) {
-        pg->objs = NULL;
-    }
-    pg->more = json_is_true(json_object_get(pg->env, "more"));
-    str_copy(pg->last, sizeof(pg->last), f->r.last);
+    pg->env = e.env; /* the page owns it now */
+    pg->objs = e.objs;
+    pg->more = e.more;
+    str_copy(pg->last, sizeof(pg->last), e.last);
     size_t n = json_array_size(pg->objs);
     pg->v = calloc(n ? n : 1, sizeof(*pg->v));
     pg->signer = calloc(n ? n : 1, sizeof(*pg->signer));
@@ -200,9 +202,9 @@ static struct page *fetch_page(struct fetcher *f)
     pthread_mutex_unlock(&f->mu);
     /* where the next request starts: the server's own next token, else (more without
      * next) added_after the page's last */
-    const char *nx = jx_str(pg->env, "next");
+    const char *nx = e.next;
     if (pg->more) {
-        if (nx != NULL && strlen(nx) < sizeof(f->next)) {
+        if (nx != NULL) {
             str_copy(f->next, sizeof(f->next), nx);
         } else if (pg->last[0] != '\0' && strcmp(pg->last, f->cursor) != 0) {
             str_copy(f->cursor, sizeof(f->cursor), pg->last);

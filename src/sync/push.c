@@ -24,24 +24,13 @@
 #include <strings.h>
 #include <time.h>
 
-enum outcome { SENT_PENDING, SENT_OK, SENT_REFUSED, SENT_FAILED };
-
-/* One version in the envelope on its way. */
-struct sent {
-    char id[STIX_ID_MAX];
-    ts_us version;
-    enum outcome outcome;
-    int64_t attempts; /* sends before this one (queued retries) */
-    char msg[256];    /* the peer's message for a failure */
-};
-
 #define ORIGIN_CACHE 16
 
 /* One envelope: built by the round's thread, POSTed (and its status followed) by a
  * sender thread while the next is built and sent, settled in order. */
 struct batch {
     struct buf env;
-    struct sent *sent;
+    struct sync_sent *sent;
     size_t n_sent, cap_sent;
     ts_us last;  /* date_added of the last row looked at, sent or not */
     bool full;   /* the envelope reached SYNC_PUSH_MAX_BYTES */
@@ -109,7 +98,7 @@ static int add_row(void *ctx, const struct store_row *row)
     }
     if (b->n_sent == b->cap_sent) {
         size_t cap = b->cap_sent * 2 + 64;
-        struct sent *n = realloc(b->sent, cap * sizeof(*n));
+        struct sync_sent *n = realloc(b->sent, cap * sizeof(*n));
         if (n == NULL) {
             b->failed = true;
             return err_set(ps->err, "out of memory");
@@ -117,7 +106,7 @@ static int add_row(void *ctx, const struct store_row *row)
         b->sent = n;
         b->cap_sent = cap;
     }
-    struct sent *x = &b->sent[b->n_sent];
+    struct sync_sent *x = &b->sent[b->n_sent];
     memset(x, 0, sizeof(*x));
     if (str_copy(x->id, sizeof(x->id), row->stix_id) != 0 ||
         ts_parse(row->version, &x->version, NULL) != 0) {
@@ -143,65 +132,6 @@ static int envelope_start(struct push *ps, struct batch *b)
     b->n_sent = 0;
     b->full = b->failed = false;
     return buf_puts(&b->env, "{\"objects\":[") == 0 ? 0 : err_set(ps->err, "out of memory");
-}
-
-/* The sent entry for a status entry (id, version); NULL when not ours. Status lists are
- * usually in the order sent: the search starts after the last match. */
-static struct sent *find_sent(struct batch *b, const json_t *e, size_t *hint)
-{
-    const char *id = jx_str(e, "id"), *ver = jx_str(e, "version");
-    ts_us v = 0;
-    bool has_v = ver != NULL && ts_parse(ver, &v, NULL) == 0;
-    for (size_t k = 0; id != NULL && k < b->n_sent; k++) {
-        size_t i = (*hint + k) % b->n_sent;
-        if (strcmp(b->sent[i].id, id) == 0 && (!has_v || b->sent[i].version == v)) {
-            *hint = i + 1;
-            return &b->sent[i];
-        }
-    }
-    return NULL;
-}
-
-/* Takes a status resource's verdicts (section 4.3.1). A failure whose message speaks of
- * TLP is the peer's TLP rule refusing the object: final, never sent again. Returns
- * whether the status is complete. */
-static bool apply_status(struct batch *b, const json_t *status)
-{
-    size_t hint = 0, i;
-    json_t *e;
-    json_array_foreach(json_object_get(status, "successes"), i, e)
-    {
-        struct sent *x = find_sent(b, e, &hint);
-        if (x != NULL) {
-            x->outcome = SENT_OK;
-        }
-    }
-    json_array_foreach(json_object_get(status, "failures"), i, e)
-    {
-        struct sent *x = find_sent(b, e, &hint);
-        if (x == NULL) {
-            continue;
-        }
-        const char *m = jx_str(e, "message");
-        x->outcome = m != NULL && strcasestr(m, "TLP") != NULL ? SENT_REFUSED : SENT_FAILED;
-        str_copy(x->msg, sizeof(x->msg), m ? m : "failed at the peer, no reason given");
-    }
-    const char *state = jx_str(status, "status");
-    bool complete = state != NULL && strcmp(state, "complete") == 0;
-    if (complete) {
-        /* a server that lists no entries: its counts say whether the rest went in */
-        json_int_t failures = json_integer_value(json_object_get(status, "failure_count"));
-        for (size_t k = 0; k < b->n_sent; k++) {
-            if (b->sent[k].outcome == SENT_PENDING) {
-                b->sent[k].outcome = failures == 0 ? SENT_OK : SENT_FAILED;
-                if (failures != 0) {
-                    str_copy(b->sent[k].msg, sizeof(b->sent[k].msg),
-                             "not accounted for in the peer's status");
-                }
-            }
-        }
-    }
-    return complete;
 }
 
 static void pause_ms(long ms)
@@ -231,7 +161,7 @@ static int post_envelope(const struct store_peer *p, const char *remote, struct 
         json_t *st =
             jx_parse(b->r.body.data ? b->r.body.data : "", b->r.body.len, JX_MAX_DEPTH, &b->err);
         const char *sid = st ? jx_str(st, "id") : NULL;
-        bool complete = st != NULL && apply_status(b, st);
+        bool complete = st != NULL && sync_status_apply(b->sent, b->n_sent, st);
         char sidbuf[256] = "";
         str_copy(sidbuf, sizeof(sidbuf), sid ? sid : "");
         json_decref(st);
@@ -244,8 +174,8 @@ static int post_envelope(const struct store_peer *p, const char *remote, struct 
         }
         if (sidbuf[0] == '\0' || ts_now() >= until) {
             for (size_t k = 0; k < b->n_sent; k++) {
-                if (b->sent[k].outcome == SENT_PENDING) {
-                    b->sent[k].outcome = SENT_FAILED;
+                if (b->sent[k].outcome == SYNC_PENDING) {
+                    b->sent[k].outcome = SYNC_FAILED;
                     str_copy(b->sent[k].msg, sizeof(b->sent[k].msg), "still pending at the peer");
                 }
             }
@@ -311,7 +241,7 @@ static int wait_batch(struct push *ps, struct batch *b)
 }
 
 /* Says and audits what will not reach the peer; inside the caller's transaction. */
-static int report(struct push *ps, const struct sent *x, const char *action, const char *why)
+static int report(struct push *ps, const struct sync_sent *x, const char *action, const char *why)
 {
     char detail[1024], actor[STORE_NAME_MAX + 16], ver[TS_MAX_TEXT];
     ts_format(x->version, 3, ver);
@@ -330,7 +260,7 @@ static int settle(struct push *ps, const struct batch *b)
 {
     ps->st->sent += b->n_sent;
     for (size_t k = 0; k < b->n_sent; k++) {
-        const struct sent *x = &b->sent[k];
+        const struct sync_sent *x = &b->sent[k];
         struct store_retry q = {
             .peer = ps->p->id, .version = x->version, .attempts = x->attempts + 1};
         str_copy(q.local, sizeof(q.local), ps->l->local);
@@ -339,17 +269,17 @@ static int settle(struct push *ps, const struct batch *b)
         str_copy(q.error, sizeof(q.error), x->msg);
         int rc = 0;
         switch (x->outcome) {
-        case SENT_OK:
+        case SYNC_TAKEN:
             ps->st->accepted++;
             rc = x->attempts > 0 ? store_push_retry_remove(ps->s, &q, ps->err) : 0;
             break;
-        case SENT_REFUSED:
+        case SYNC_REFUSED:
             ps->st->refused++;
             rc = (x->attempts > 0 ? store_push_retry_remove(ps->s, &q, ps->err) : 0) ||
                  report(ps, x, "sync.push_refused", x->msg);
             break;
-        case SENT_PENDING:
-        case SENT_FAILED:
+        case SYNC_PENDING:
+        case SYNC_FAILED:
             if (q.attempts >= SYNC_PUSH_ATTEMPTS) {
                 ps->st->gave_up++;
                 rc = store_push_retry_remove(ps->s, &q, ps->err) ||
