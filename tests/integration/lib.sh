@@ -45,7 +45,8 @@ start_node() {
     local log="$data.log"
     local plain=--plain-http
     [ "${TLS:-0}" = 1 ] && plain="" # TLS=1 start_node …: HTTPS with the node's certificate
-    "$CERTMESH" serve --data "$data" --listen 127.0.0.1:0 $plain "$@" 2>"$log" &
+    # LISTEN=127.0.0.1:PORT start_node …: a fixed port (a restarted node keeps its URL)
+    "$CERTMESH" serve --data "$data" --listen "${LISTEN:-127.0.0.1:0}" $plain "$@" 2>"$log" &
     PID=$!
     PIDS="$PIDS $PID"
     for _ in $(seq 1 100); do

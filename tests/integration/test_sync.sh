@@ -16,6 +16,7 @@ bundle "$(indicator 1 "$TLP_GREEN")" "$(indicator 2 "$TLP_AMBER")" "$(indicator 
 cm import --data "$A" --collection shared --as cert-a "$TMP/a1.json" 2>/dev/null
 TLS=1 start_node "$A" || exit 1
 A_URL=$URL
+A_PID=$PID
 expect_contains "A serves HTTPS" "$A_URL" "https://127.0.0.1:"
 
 info=$(cm node info --data "$A" --json)
@@ -193,6 +194,20 @@ cm peer add b --org node-b --url "$B_URL/api/" --key "$KEY_A_AT_B" --tls-fingerp
     --pull "$FROM_A=back" --data "$A" 2>/dev/null
 expect_eq "never sent back to the node it came from" "$(cm sync --once --data "$A" | cut -f3)" 0
 
+# ---- a new version at A replaces the old one at C, through B; match[version]=all shows both
+bundle "$(indicator 4 "$TLP_GREEN" 2026-09-01T00:00:00.000Z)" >"$TMP/a5.json"
+cm import --data "$A" --collection shared --as cert-a "$TMP/a5.json" 2>/dev/null
+cm sync --once a --data "$B" >/dev/null 2>&1
+cm sync --once --data "$C" >/dev/null 2>&1
+KEY_C_READ=$(cm key new --org node-b --role reader --data "$C")
+FROM_B=$(sqlite3 "$C/certmesh.db" "select id from collections where alias = 'from-b'")
+start_node "$C" || exit 1
+req GET "/api/collections/$FROM_B/objects/?match[id]=$(oid indicator 4)" "$KEY_C_READ" "" -g
+expect_eq "C serves A's newest version" "$(jqb '[.objects[].modified] | join(" ")')" "2026-09-01T00:00:00.000Z"
+req GET "/api/collections/$FROM_B/objects/?match[id]=$(oid indicator 4)&match[version]=all" "$KEY_C_READ" "" -g
+expect_eq "match[version]=all shows both" "$(jqb '[.objects[].modified] | join(" ")')" \
+    "2026-01-01T00:00:00.000Z 2026-09-01T00:00:00.000Z"
+
 # ---- push: B sends its outbox to E, which cannot reach B. E knows B as a peer that only
 # pushes: what arrives is attributed to B's organisation and its signatures checked.
 stop_node "$B_PID" # from here on only `sync --once` runs rounds at B
@@ -270,5 +285,18 @@ sqlite3 "$B/certmesh.db" "update peer_links set cursor = '' where push = 1"
 out=$(cm sync --once e --data "$B" 2>/dev/null | grep push)
 expect_eq "a repeated page: everything E may have, taken" "$(printf '%s' "$out" | cut -f1-3,5-7)" "e	push	14	1	0	0"
 expect_eq "no duplicates at E (5006 arrives now)" "$(( $(sqlite3 "$E/certmesh.db" "select count(*) from entries") - before ))" 2
+
+# ---- A's certificate changes (a new key): B's sync with A stops and says why; E goes on
+A_PORT=${A_URL##*:}
+stop_node "$A_PID"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj /CN=a \
+    -keyout "$A/tls/key.pem" -out "$A/tls/cert.pem" 2>/dev/null
+LISTEN=127.0.0.1:$A_PORT TLS=1 start_node "$A" || exit 1
+expect_eq "A is back at its URL" "$URL" "$A_URL"
+out=$(cm sync --once --data "$B" 2>"$TMP/err")
+expect_eq "the round fails for A" "$?" 1
+expect_contains "saying the certificate changed" "$(cat "$TMP/err")" "peer a: its TLS public key does not match the pinned"
+expect_eq "E still took its round" "$(printf '%s' "$out" | grep -c '^e	push	')" 1
+expect_contains "B's status for A says why" "$(cm peer status --data "$B" | grep '^a	')" "certificate changed"
 
 finish
