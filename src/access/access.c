@@ -481,3 +481,59 @@ const char *access_signature_verdict(const struct access_peer_keys *k, int v, co
     }
     return NULL;
 }
+
+/* ---- sealed secrets ------------------------------------------------------------------------ */
+
+void access_seal_key(const unsigned char pepper[ACCESS_PEPPER_BYTES],
+                     unsigned char key[ACCESS_SEAL_KEY_BYTES])
+{
+    crypto_kdf_derive_from_key(key, ACCESS_SEAL_KEY_BYTES, 1, "peersecr", pepper);
+}
+
+#define SEAL_BOX_MAX (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + ACCESS_SEALABLE_MAX)
+
+int access_seal(const unsigned char key[ACCESS_SEAL_KEY_BYTES], const char *secret, char *out,
+                size_t n, struct err *err)
+{
+    size_t len = strlen(secret);
+    unsigned char box[SEAL_BOX_MAX];
+    char text[2 * SEAL_BOX_MAX];
+    if (len > ACCESS_SEALABLE_MAX) {
+        return err_set(err, "the secret is longer than %d bytes", ACCESS_SEALABLE_MAX);
+    }
+    randombytes_buf(box, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret, len,
+                          box, key);
+    size_t blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len;
+    b64_encode(box, blen, text);
+    sodium_memzero(box, sizeof(box));
+    if ((size_t)snprintf(out, n, "%s%s", ACCESS_SEAL_PREFIX, text) >= n) {
+        return err_set(err, "the sealed secret does not fit");
+    }
+    return 0;
+}
+
+int access_unseal(const unsigned char key[ACCESS_SEAL_KEY_BYTES], const char *stored, char *out,
+                  size_t n, struct err *err)
+{
+    size_t pl = strlen(ACCESS_SEAL_PREFIX);
+    if (strncmp(stored, ACCESS_SEAL_PREFIX, pl) != 0) {
+        return str_copy(out, n, stored) == 0 ? 0 : err_set(err, "the secret is too long");
+    }
+    unsigned char box[SEAL_BOX_MAX + 3];
+    const char *text = stored + pl;
+    long blen = b64_decode(text, strlen(text), box, sizeof(box));
+    size_t mlen = blen > (long)(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+                      ? (size_t)blen - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES
+                      : 0;
+    if (mlen == 0 || mlen >= n ||
+        crypto_secretbox_open_easy((unsigned char *)out, box + crypto_secretbox_NONCEBYTES,
+                                   (size_t)blen - crypto_secretbox_NONCEBYTES, box, key) != 0) {
+        sodium_memzero(box, sizeof(box));
+        return err_set(err, "the stored peer secret does not open: it was sealed under "
+                            "another node's key-pepper, or altered");
+    }
+    out[mlen] = '\0';
+    sodium_memzero(box, sizeof(box));
+    return 0;
+}

@@ -92,6 +92,26 @@ int access_authenticate(struct store *s, const unsigned char pepper[ACCESS_PEPPE
                         const char *key_id, const char *secret, struct access_subject *who,
                         struct err *err);
 
+/* ---- secrets this node keeps for others ------------------------------------------------ */
+
+/* The API keys peers issued to this node must be presented, so they cannot be hashed like
+ * ours: they are sealed (XSalsa20-Poly1305, a random nonce each) under a key derived from
+ * the node's pepper file, so the database alone does not give them away. */
+#define ACCESS_SEAL_KEY_BYTES 32
+#define ACCESS_SEAL_PREFIX    "sealed:"
+#define ACCESS_SEALABLE_MAX   140 /* bytes of a secret: sealed, it fits a peer's key column */
+
+/* Derives the sealing key from the pepper (BLAKE2b KDF, its own context). */
+void access_seal_key(const unsigned char pepper[ACCESS_PEPPER_BYTES],
+                     unsigned char key[ACCESS_SEAL_KEY_BYTES]);
+/* out (n bytes) gets "sealed:" and the base64 of nonce and box. 0, or -1 with err. */
+int access_seal(const unsigned char key[ACCESS_SEAL_KEY_BYTES], const char *secret, char *out,
+                size_t n, struct err *err) BASE_WARN_UNUSED;
+/* The secret sealed in stored (text without the prefix is taken as it is: stored before
+ * sealing). 0, or -1 with err when it does not open (another node's pepper, altered). */
+int access_unseal(const unsigned char key[ACCESS_SEAL_KEY_BYTES], const char *stored, char *out,
+                  size_t n, struct err *err) BASE_WARN_UNUSED;
+
 /* ---- node signatures (issue 5) ------------------------------------------------------------ */
 
 #define ACCESS_SIGNING_KEY_B64 45 /* base64 of 32 bytes, NUL included */

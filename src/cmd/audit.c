@@ -17,7 +17,7 @@ static const char usage[] =
 int cmd_audit(int argc, char **argv)
 {
     const char *data = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL}, {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

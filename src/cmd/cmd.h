@@ -28,11 +28,38 @@ int cmd_sync(int argc, char **argv);
 
 #define CMD_MAX_POS 64
 
-struct cmd_opt {
-    const char *name;   /* without the leading "--" */
-    const char **value; /* set for options that take a value */
-    bool *flag;         /* set for flags */
+#define CMD_LIST_MAX 64
+
+/* The values of an option that may be given more than once, in order. */
+struct cmd_list {
+    const char *v[CMD_LIST_MAX];
+    int n;
 };
+
+struct cmd_opt {
+    const char *name;      /* without the leading "--" */
+    const char **value;    /* set for options that take a value */
+    bool *flag;            /* set for flags */
+    struct cmd_list *list; /* set for options that may repeat */
+};
+
+/* The entries of an option table. */
+#define CMD_VALUE(n, p)                                                                            \
+    {                                                                                              \
+        .name = (n), .value = (p)                                                                  \
+    }
+#define CMD_FLAG(n, p)                                                                             \
+    {                                                                                              \
+        .name = (n), .flag = (p)                                                                   \
+    }
+#define CMD_LIST(n, p)                                                                             \
+    {                                                                                              \
+        .name = (n), .list = (p)                                                                   \
+    }
+#define CMD_END                                                                                    \
+    {                                                                                              \
+        .name = NULL                                                                               \
+    }
 
 struct cmd_args {
     const char *pos[CMD_MAX_POS];
@@ -40,8 +67,9 @@ struct cmd_args {
     bool help;
 };
 
-/* Parses --name VALUE, --name=VALUE and flags; other words are positional. Prints the
- * usage and returns -1 on an unknown option or a missing value. */
+/* Parses --name VALUE, --name=VALUE and flags; other words are positional. An option with
+ * a list collects every occurrence; with a value, the last one wins. Prints the usage and
+ * returns -1 on an unknown option, a missing value or too many repeats. */
 int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args *a,
               const char *usage);
 

@@ -71,13 +71,13 @@ int cmd_collection(int argc, char **argv)
 {
     const char *data = NULL, *title = NULL, *alias = NULL, *desc = NULL, *audience = NULL,
                *write = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL},
-                             {"title", &title, NULL},
-                             {"alias", &alias, NULL},
-                             {"description", &desc, NULL},
-                             {"audience", &audience, NULL},
-                             {"write", &write, NULL},
-                             {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data),
+                             CMD_VALUE("title", &title),
+                             CMD_VALUE("alias", &alias),
+                             CMD_VALUE("description", &desc),
+                             CMD_VALUE("audience", &audience),
+                             CMD_VALUE("write", &write),
+                             CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

@@ -26,6 +26,21 @@ void cmd_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* Stores one value of an option. */
+static int put_value(const struct cmd_opt *o, const char *v)
+{
+    if (o->list == NULL) {
+        *o->value = v;
+        return 0;
+    }
+    if (o->list->n == CMD_LIST_MAX) {
+        cmd_error("--%s given more than %d times", o->name, CMD_LIST_MAX);
+        return -1;
+    }
+    o->list->v[o->list->n++] = v;
+    return 0;
+}
+
 int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args *a,
               const char *usage)
 {
@@ -41,7 +56,8 @@ int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args
             /* -X VALUE and -XVALUE for options named by one letter (-j 4) */
             const struct cmd_opt *o = NULL;
             for (const struct cmd_opt *p = opts; p->name != NULL; p++) {
-                if (p->name[0] == arg[1] && p->name[1] == '\0' && p->value != NULL) {
+                if (p->name[0] == arg[1] && p->name[1] == '\0' &&
+                    (p->value != NULL || p->list != NULL)) {
                     o = p;
                 }
             }
@@ -50,7 +66,9 @@ int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args
                 fputs(usage, stderr);
                 return -1;
             }
-            *o->value = arg[2] != '\0' ? arg + 2 : argv[++i];
+            if (put_value(o, arg[2] != '\0' ? arg + 2 : argv[++i]) != 0) {
+                return -1;
+            }
             continue;
         }
         if (strncmp(arg, "--", 2) != 0 || strcmp(arg, "-") == 0) {
@@ -83,9 +101,13 @@ int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args
             }
             *o->flag = true;
         } else if (eq != NULL) {
-            *o->value = eq + 1;
+            if (put_value(o, eq + 1) != 0) {
+                return -1;
+            }
         } else if (i + 1 < argc) {
-            *o->value = argv[++i];
+            if (put_value(o, argv[++i]) != 0) {
+                return -1;
+            }
         } else {
             cmd_error("--%s needs a value", o->name);
             fputs(usage, stderr);

@@ -36,9 +36,9 @@ int cmd_export(int argc, char **argv)
 {
     const char *data = NULL, *coll_s = NULL, *types = NULL, *after = NULL;
     bool all = false;
-    struct cmd_opt opts[] = {{"data", &data, NULL},        {"collection", &coll_s, NULL},
-                             {"match-type", &types, NULL}, {"added-after", &after, NULL},
-                             {"all-versions", NULL, &all}, {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data),        CMD_VALUE("collection", &coll_s),
+                             CMD_VALUE("match-type", &types), CMD_VALUE("added-after", &after),
+                             CMD_FLAG("all-versions", &all),  CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

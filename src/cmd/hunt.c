@@ -991,23 +991,23 @@ int cmd_hunt(int argc, char **argv)
     const char *format = NULL, *summary = NULL, *data = NULL, *as = NULL, *sight = NULL;
     const char *report = NULL, *identity = NULL, *tlp_s = NULL, *map_file = NULL;
     bool no_builtin = false, quiet = false, observed = false;
-    struct cmd_opt opts[] = {{"indicators", &indicators, NULL},
-                             {"bundle", &bundle, NULL},
-                             {"warninglist", &wl_file, NULL},
-                             {"no-warninglists", NULL, &no_builtin},
-                             {"j", &jobs, NULL},
-                             {"format", &format, NULL},
-                             {"summary", &summary, NULL},
-                             {"quiet", NULL, &quiet},
-                             {"data", &data, NULL},
-                             {"as", &as, NULL},
-                             {"sightings", &sight, NULL},
-                             {"with-observed-data", NULL, &observed},
-                             {"report", &report, NULL},
-                             {"identity", &identity, NULL},
-                             {"tlp", &tlp_s, NULL},
-                             {"map", &map_file, NULL},
-                             {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("indicators", &indicators),
+                             CMD_VALUE("bundle", &bundle),
+                             CMD_VALUE("warninglist", &wl_file),
+                             CMD_FLAG("no-warninglists", &no_builtin),
+                             CMD_VALUE("j", &jobs),
+                             CMD_VALUE("format", &format),
+                             CMD_VALUE("summary", &summary),
+                             CMD_FLAG("quiet", &quiet),
+                             CMD_VALUE("data", &data),
+                             CMD_VALUE("as", &as),
+                             CMD_VALUE("sightings", &sight),
+                             CMD_FLAG("with-observed-data", &observed),
+                             CMD_VALUE("report", &report),
+                             CMD_VALUE("identity", &identity),
+                             CMD_VALUE("tlp", &tlp_s),
+                             CMD_VALUE("map", &map_file),
+                             CMD_END};
     struct cmd_args a;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
         return 2;

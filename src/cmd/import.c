@@ -39,10 +39,8 @@ static void report_failures(const char *status_json)
 int cmd_import(int argc, char **argv)
 {
     const char *data = NULL, *coll_s = NULL, *as = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL},
-                             {"collection", &coll_s, NULL},
-                             {"as", &as, NULL},
-                             {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_VALUE("collection", &coll_s),
+                             CMD_VALUE("as", &as), CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

@@ -25,7 +25,7 @@ static const char usage[] =
 int cmd_init(int argc, char **argv)
 {
     const char *data = NULL, *name = "certmesh";
-    struct cmd_opt opts[] = {{"data", &data, NULL}, {"name", &name, NULL}, {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_VALUE("name", &name), CMD_END};
     struct cmd_args a;
     struct err err;
     struct store *s = NULL;

@@ -41,11 +41,8 @@ static int print_key(void *ctx, const struct store_key *k)
 int cmd_key(int argc, char **argv)
 {
     const char *data = NULL, *org = NULL, *role_s = NULL, *expires_s = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL},
-                             {"org", &org, NULL},
-                             {"role", &role_s, NULL},
-                             {"expires", &expires_s, NULL},
-                             {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_VALUE("org", &org),
+                             CMD_VALUE("role", &role_s), CMD_VALUE("expires", &expires_s), CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

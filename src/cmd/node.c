@@ -21,7 +21,7 @@ int cmd_node(int argc, char **argv)
 {
     const char *data = NULL;
     bool json = false;
-    struct cmd_opt opts[] = {{"data", &data, NULL}, {"json", NULL, &json}, {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_FLAG("json", &json), CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

@@ -32,7 +32,7 @@ static int print_org(void *ctx, const struct store_org *o)
 int cmd_org(int argc, char **argv)
 {
     const char *data = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL}, {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {

@@ -165,12 +165,12 @@ int cmd_pattern(int argc, char **argv)
 {
     bool print = false, as_json = false;
     const char *one = NULL, *file = NULL, *observations = NULL;
-    struct cmd_opt opts[] = {{"print", NULL, &print},
-                             {"json", NULL, &as_json},
-                             {"pattern", &one, NULL},
-                             {"patterns", &file, NULL},
-                             {"observations", &observations, NULL},
-                             {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_FLAG("print", &print),
+                             CMD_FLAG("json", &as_json),
+                             CMD_VALUE("pattern", &one),
+                             CMD_VALUE("patterns", &file),
+                             CMD_VALUE("observations", &observations),
+                             CMD_END};
     struct cmd_args a;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
         return 2;

@@ -5,6 +5,7 @@
  */
 #include "cmd/cmd.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 static const char usage[] =
     "usage: certmesh peer add NAME --org ORG [--url https://HOST:PORT/API-ROOT/ --key ID:SECRET\n"
     "                         --tls-fingerprint sha256//BASE64] [--signing-key BASE64]\n"
-    "                         [--pull REMOTE[=LOCAL][,...]] [--push LOCAL[=REMOTE][,...]]\n"
+    "                         [--pull REMOTE[=LOCAL]]... [--push LOCAL[=REMOTE]]...\n"
     "                         [--interval SECONDS] [--require-signatures] [--transitive]\n"
     "                         --data DIR\n"
     "       certmesh peer list|status --data DIR\n"
@@ -21,7 +22,8 @@ static const char usage[] =
     "  add     a peer node: its API root, the key it issued to this node, the pin of its\n"
     "          TLS public key and its signing key (both from `certmesh node info` there),\n"
     "          the collections pulled from it (REMOTE collection id into LOCAL id or\n"
-    "          alias, the same name when =LOCAL is left out) and pushed to it; without\n"
+    "          alias, the same name when =LOCAL is left out) and pushed to it (each\n"
+    "          option repeats, or takes a comma-separated list); without\n"
     "          --url, --key and --tls-fingerprint a peer that only pushes to this node\n"
     "          (with a sync key issued here): what it sends is attributed to ORG and its\n"
     "          signatures checked against --signing-key\n"
@@ -79,6 +81,9 @@ static int add_links(struct store *s, const char *peer, bool push, const char *s
     if (str_copy(buf, sizeof(buf), spec) != 0) {
         return err_set(err, "--%s: too long", push ? "push" : "pull");
     }
+    if (buf[0] == '\0') {
+        return err_set(err, "--%s: empty", push ? "push" : "pull");
+    }
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(item, '=');
@@ -99,19 +104,25 @@ static int add_links(struct store *s, const char *peer, bool push, const char *s
     return 0;
 }
 
-static int peer_add(struct store *s, const char *name, const char *org, const char *url,
-                    const char *key, const char *pin, const char *signing, const char *pull,
-                    const char *push, const char *interval, bool require, bool transitive)
+/* What `peer add` was told. */
+struct peer_spec {
+    const char *data, *org, *url, *key, *pin, *signing, *interval;
+    struct cmd_list pull, push;
+    bool require, transitive;
+};
+
+static int peer_add(struct store *s, const char *name, const struct peer_spec *o)
 {
     struct err err;
     struct store_peer p = {0};
     int64_t iv = 60;
+    const char *url = o->url, *key = o->key, *pin = o->pin;
     /* A peer that only pushes to us needs no way to reach it: its key here is one we
      * issued (key new --role sync), and its organisation and signing key say how what it
      * sends is attributed and checked. */
     bool receive_only = url == NULL && key == NULL && pin == NULL;
-    if (org == NULL || (!receive_only && (url == NULL || key == NULL || pin == NULL)) ||
-        (receive_only && (pull != NULL || push != NULL))) {
+    if (o->org == NULL || (!receive_only && (url == NULL || key == NULL || pin == NULL)) ||
+        (receive_only && (o->pull.n > 0 || o->push.n > 0))) {
         cmd_error("peer add needs --org, and --url, --key and --tls-fingerprint unless the "
                   "peer only pushes to this node (then no --pull or --push)");
         return 2;
@@ -122,29 +133,49 @@ static int peer_add(struct store *s, const char *name, const char *org, const ch
     size_t ul = strlen(url);
     if ((!receive_only && (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) != 52 || ul == 0 ||
                            url[ul - 1] != '/' || strchr(key, ':') == NULL)) ||
-        (interval != NULL && str_to_i64(interval, 1, 86400, &iv) != 0)) {
+        (o->interval != NULL && str_to_i64(o->interval, 1, 86400, &iv) != 0)) {
         cmd_error("--url must end in '/', --key is ID:SECRET, --tls-fingerprint is sha256//BASE64 "
                   "(44 characters), --interval 1-86400");
         return 2;
     }
+    /* the credential the peer issued is kept sealed under this node's pepper */
+    unsigned char pepper[ACCESS_PEPPER_BYTES], seal[ACCESS_SEAL_KEY_BYTES];
+    if (!receive_only) {
+        if (cmd_load_pepper(o->data, pepper) != 0) {
+            return 1;
+        }
+        access_seal_key(pepper, seal);
+        sodium_memzero(pepper, sizeof(pepper));
+        int sealed = access_seal(seal, key, p.key, sizeof(p.key), &err);
+        sodium_memzero(seal, sizeof(seal));
+        if (sealed != 0) {
+            cmd_error("--key: %s", err.msg);
+            return 2;
+        }
+    }
     if (str_copy(p.name, sizeof(p.name), name) != 0 || str_copy(p.url, sizeof(p.url), url) != 0 ||
-        str_copy(p.key, sizeof(p.key), key) != 0 || str_copy(p.pin, sizeof(p.pin), pin) != 0 ||
-        str_copy(p.signing_key, sizeof(p.signing_key), signing ? signing : "") != 0) {
+        str_copy(p.pin, sizeof(p.pin), pin) != 0 ||
+        str_copy(p.signing_key, sizeof(p.signing_key), o->signing ? o->signing : "") != 0) {
         cmd_error("a value is too long");
         return 2;
     }
-    if (cmd_org_id(s, org, &p.org_id) != 0) {
+    if (cmd_org_id(s, o->org, &p.org_id) != 0) {
         return 1;
     }
     p.interval = iv;
-    p.require_signatures = require;
-    p.transitive = transitive;
-    char detail[512];
-    snprintf(detail, sizeof(detail), "peer=%s org=%s url=%s", name, org, url);
-    if (store_begin(s, &err) != 0 || store_peer_add(s, &p, &err) != 0 ||
-        (pull != NULL && add_links(s, name, false, pull, &err) != 0) ||
-        (push != NULL && add_links(s, name, true, push, &err) != 0) ||
-        cmd_audit_admin(s, "peer.add", detail) != 0 || store_commit(s, &err) != 0) {
+    p.require_signatures = o->require;
+    p.transitive = o->transitive;
+    char detail[1024];
+    snprintf(detail, sizeof(detail), "peer=%s org=%s url=%s", name, o->org, url);
+    int rc = store_begin(s, &err) != 0 || store_peer_add(s, &p, &err) != 0 ? -1 : 0;
+    for (int i = 0; rc == 0 && i < o->pull.n; i++) {
+        rc = add_links(s, name, false, o->pull.v[i], &err);
+    }
+    for (int i = 0; rc == 0 && i < o->push.n; i++) {
+        rc = add_links(s, name, true, o->push.v[i], &err);
+    }
+    sodium_memzero(p.key, sizeof(p.key));
+    if (rc != 0 || cmd_audit_admin(s, "peer.add", detail) != 0 || store_commit(s, &err) != 0) {
         store_rollback(s);
         cmd_error("%s", err.msg);
         return 1;
@@ -155,21 +186,19 @@ static int peer_add(struct store *s, const char *name, const char *org, const ch
 
 int cmd_peer(int argc, char **argv)
 {
-    const char *data = NULL, *org = NULL, *url = NULL, *key = NULL, *pin = NULL;
-    const char *signing = NULL, *pull = NULL, *push = NULL, *interval = NULL;
-    bool require = false, transitive = false;
-    struct cmd_opt opts[] = {{"data", &data, NULL},
-                             {"org", &org, NULL},
-                             {"url", &url, NULL},
-                             {"key", &key, NULL},
-                             {"tls-fingerprint", &pin, NULL},
-                             {"signing-key", &signing, NULL},
-                             {"pull", &pull, NULL},
-                             {"push", &push, NULL},
-                             {"interval", &interval, NULL},
-                             {"require-signatures", NULL, &require},
-                             {"transitive", NULL, &transitive},
-                             {NULL, NULL, NULL}};
+    struct peer_spec o = {0};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &o.data),
+                             CMD_VALUE("org", &o.org),
+                             CMD_VALUE("url", &o.url),
+                             CMD_VALUE("key", &o.key),
+                             CMD_VALUE("tls-fingerprint", &o.pin),
+                             CMD_VALUE("signing-key", &o.signing),
+                             CMD_LIST("pull", &o.pull),
+                             CMD_LIST("push", &o.push),
+                             CMD_VALUE("interval", &o.interval),
+                             CMD_FLAG("require-signatures", &o.require),
+                             CMD_FLAG("transitive", &o.transitive),
+                             CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
@@ -185,14 +214,13 @@ int cmd_peer(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    struct store *s = cmd_open_store(data);
+    struct store *s = cmd_open_store(o.data);
     if (s == NULL) {
         return 1;
     }
     int rc = 0;
     if (strcmp(verb, "add") == 0) {
-        rc = peer_add(s, a.pos[1], org, url, key, pin, signing, pull, push, interval, require,
-                      transitive);
+        rc = peer_add(s, a.pos[1], &o);
     } else if (strcmp(verb, "remove") == 0) {
         int r = -1;
         char detail[256];

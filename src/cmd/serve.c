@@ -32,13 +32,13 @@ int cmd_serve(int argc, char **argv)
     const char *data = NULL, *listen = NULL, *threads_s = NULL, *max_s = NULL, *title = NULL;
     bool plain = false;
     struct sync_loop *loop = NULL;
-    struct cmd_opt opts[] = {{"data", &data, NULL},
-                             {"listen", &listen, NULL},
-                             {"plain-http", NULL, &plain},
-                             {"threads", &threads_s, NULL},
-                             {"max-content-length", &max_s, NULL},
-                             {"title", &title, NULL},
-                             {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data),
+                             CMD_VALUE("listen", &listen),
+                             CMD_FLAG("plain-http", &plain),
+                             CMD_VALUE("threads", &threads_s),
+                             CMD_VALUE("max-content-length", &max_s),
+                             CMD_VALUE("title", &title),
+                             CMD_END};
     struct cmd_args a;
     struct err err;
     int64_t threads = 8, max_body = 100 * 1024 * 1024;
@@ -92,6 +92,7 @@ int cmd_serve(int argc, char **argv)
     struct taxii_server *t = NULL;
     struct http_server *srv = NULL;
     struct access_signer signer = {0};
+    struct sync_secrets sec = {.signer = &signer};
     int rc = 1;
     s = cmd_open_store(data);
     int loaded = s != NULL ? cmd_load_signer(data, s, &signer) : -1;
@@ -100,6 +101,7 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     tc.signer = &signer;
+    access_seal_key(tc.pepper, sec.seal);
     if (!plain) {
         size_t n;
         cmd_path(certp, sizeof(certp), data, "tls/cert.pem");
@@ -156,7 +158,7 @@ int cmd_serve(int argc, char **argv)
     }
     store_close(ms);
     /* federation: rounds (pull, push) with every peer, each on its own schedule */
-    if (sync_loop_start(dbpath, &signer, &loop, &err) != 0) {
+    if (sync_loop_start(dbpath, &sec, &loop, &err) != 0) {
         cmd_error("sync: %s", "cannot start the sync loop");
         goto out;
     }
@@ -183,5 +185,6 @@ out:
     free(name);
     sodium_memzero(tc.pepper, sizeof(tc.pepper));
     access_signer_fini(&signer);
+    sodium_memzero(sec.seal, sizeof(sec.seal));
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "sync/sync.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ static const char usage[] =
 
 struct round {
     struct store *s;
-    const struct access_signer *signer;
+    const struct sync_secrets *sec;
     const char *only;
     int failed;
 };
@@ -32,7 +33,7 @@ static int one_peer(void *ctx, const struct store_peer *p)
     }
     struct sync_stats st;
     struct err err;
-    if (sync_round(r->s, p, r->signer, &st, &err) != 0) {
+    if (sync_round(r->s, p, r->sec, &st, &err) != 0) {
         cmd_error("%s", err.msg);
         r->failed++;
         return 0;
@@ -52,7 +53,7 @@ int cmd_sync(int argc, char **argv)
 {
     const char *data = NULL;
     bool once = false;
-    struct cmd_opt opts[] = {{"data", &data, NULL}, {"once", NULL, &once}, {NULL, NULL, NULL}};
+    struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_FLAG("once", &once), CMD_END};
     struct cmd_args a;
     struct err err;
     if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
@@ -74,16 +75,21 @@ int cmd_sync(int argc, char **argv)
         return 1;
     }
     struct access_signer signer;
-    if (cmd_load_signer(data, s, &signer) != 0) {
+    struct sync_secrets sec = {.signer = &signer};
+    unsigned char pepper[ACCESS_PEPPER_BYTES];
+    if (cmd_load_pepper(data, pepper) != 0 || cmd_load_signer(data, s, &signer) != 0) {
         store_close(s);
         return 1;
     }
-    struct round r = {s, &signer, a.n_pos == 1 ? a.pos[0] : NULL, 0};
+    access_seal_key(pepper, sec.seal);
+    sodium_memzero(pepper, sizeof(pepper));
+    struct round r = {s, &sec, a.n_pos == 1 ? a.pos[0] : NULL, 0};
     struct store_peer p;
     int rc = 0;
     if (r.only != NULL && (rc = store_peer_get(s, r.only, &p, &err)) != 0) {
         cmd_error(rc > 0 ? "no peer '%s'" : "%s", rc > 0 ? r.only : err.msg);
         access_signer_fini(&signer);
+        sodium_memzero(sec.seal, sizeof(sec.seal));
         store_close(s);
         return 1;
     }
@@ -92,6 +98,7 @@ int cmd_sync(int argc, char **argv)
         r.failed++;
     }
     access_signer_fini(&signer);
+    sodium_memzero(sec.seal, sizeof(sec.seal));
     store_close(s);
     return r.failed > 0 ? 1 : 0;
 }

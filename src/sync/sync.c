@@ -14,21 +14,24 @@ int sync_global_init(void)
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-int sync_round(struct store *s, const struct store_peer *p, const struct access_signer *signer,
+int sync_round(struct store *s, const struct store_peer *p, const struct sync_secrets *sec,
                struct sync_stats *st, struct err *err)
 {
     memset(st, 0, sizeof(*st));
     if (p->url[0] == '\0') {
         return 0; /* the peer only sends to us (pushes, with the key we issued it) */
     }
+    struct store_peer q = *p; /* with the key it issued us, unsealed for this round */
     int rc = sync_check_url(p->url, err);
+    rc = rc == 0 ? access_unseal(sec->seal, p->key, q.key, sizeof(q.key), err) : rc;
     CURL *c = rc == 0 ? curl_easy_init() : NULL;
     if (rc == 0 && c == NULL) {
         rc = err_set(err, "out of memory");
     }
-    rc = rc == 0 ? sync_pull(s, p, c, st, err) : rc;
-    rc = rc == 0 ? sync_push(s, p, signer, c, st, err) : rc;
+    rc = rc == 0 ? sync_pull(s, &q, c, st, err) : rc;
+    rc = rc == 0 ? sync_push(s, &q, sec->signer, c, st, err) : rc;
     curl_easy_cleanup(c);
+    sodium_memzero(q.key, sizeof(q.key));
     struct err e2;
     (void)store_peer_result(s, p->id, rc == 0 ? NULL : err->msg, &e2);
     return rc;
@@ -61,7 +64,7 @@ struct sync_loop {
     pthread_cond_t cv;
     bool stop;
     char path[4096];
-    const struct access_signer *signer;
+    const struct sync_secrets *sec;
     struct due due[MAX_SCHEDULED];
     int n_due;
 };
@@ -96,7 +99,7 @@ static int maybe_sync(void *ctx, const struct store_peer *p)
     if (*at <= r->now) {
         struct sync_stats st;
         struct err err;
-        int rc = sync_round(r->s, p, r->l->signer, &st, &err);
+        int rc = sync_round(r->s, p, r->l->sec, &st, &err);
         if (rc != 0) {
             log_warn("sync: %s", err.msg);
         }
@@ -150,14 +153,14 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
-int sync_loop_start(const char *db_path, const struct access_signer *signer, struct sync_loop **out,
+int sync_loop_start(const char *db_path, const struct sync_secrets *sec, struct sync_loop **out,
                     struct err *err)
 {
     struct sync_loop *l = calloc(1, sizeof(*l));
     if (l == NULL) {
         return err_set(err, "out of memory");
     }
-    l->signer = signer;
+    l->sec = sec;
     if (str_copy(l->path, sizeof(l->path), db_path) != 0) {
         free(l);
         return err_set(err, "database path too long");

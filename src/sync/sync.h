@@ -29,12 +29,19 @@ struct sync_stats {
 /* Initialises libcurl once per process; call before any thread starts. 0 or -1. */
 int sync_global_init(void);
 
+/* What a round needs of this node's secrets. */
+struct sync_secrets {
+    const struct access_signer *signer;        /* see sync_round; may be NULL */
+    unsigned char seal[ACCESS_SEAL_KEY_BYTES]; /* opens the keys peers issued (access_seal) */
+};
+
 /* One round with peer p: pulls every collection linked for pulling into its local
  * collection as the peer's organisation, then pushes every collection linked for pushing
- * (signer signs versions this node originated that were stored unsigned; may be NULL).
+ * (sec->signer signs versions this node originated that were stored unsigned). The key
+ * the peer issued is unsealed with sec->seal for the round only.
  * A peer without a URL only sends to us: nothing to do. The outcome is recorded in the
  * store for `peer status`. Returns 0, or -1 with err saying what failed. */
-int sync_round(struct store *s, const struct store_peer *p, const struct access_signer *signer,
+int sync_round(struct store *s, const struct store_peer *p, const struct sync_secrets *sec,
                struct sync_stats *st, struct err *err) BASE_WARN_UNUSED;
 
 /* ---- the loop `serve` runs ------------------------------------------------------------- */
@@ -50,8 +57,8 @@ struct sync_loop;
 
 /* Starts a thread that runs rounds for every peer of the store at path, each on its own
  * schedule; a failing peer backs off without delaying the others' schedules. Peers added
- * while it runs are picked up. signer must outlive the loop. Returns 0, or -1 with err. */
-int sync_loop_start(const char *db_path, const struct access_signer *signer, struct sync_loop **out,
+ * while it runs are picked up. sec must outlive the loop. Returns 0, or -1 with err. */
+int sync_loop_start(const char *db_path, const struct sync_secrets *sec, struct sync_loop **out,
                     struct err *err) BASE_WARN_UNUSED;
 /* Stops the loop after the round in progress (NULL is a no-op). */
 void sync_loop_stop(struct sync_loop *l);

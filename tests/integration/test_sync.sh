@@ -38,6 +38,8 @@ A_SIGN=$(printf '%s' "$info" | jq -r .signing_key)
 cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" \
     --signing-key "$A_SIGN" --pull "$SHARED=from-a" --data "$B" 2>/dev/null
 expect_eq "peer add" "$?" 0
+expect_eq "the key A issued is stored sealed, not in clear" \
+    "$(sqlite3 "$B/certmesh.db" "select key like 'sealed:%' and instr(key, '${KEY_B#*:}') = 0 from peers where name = 'a'")" 1
 expect_eq "peer list" "$(cm peer list --data "$B")" "a	node-a	$A_URL/api/	pull $SHARED=from-a"
 cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" --data "$B" 2>"$TMP/err"
 expect_eq "a peer name is taken once" "$?" 1
@@ -232,7 +234,9 @@ cm import --data "$B" --collection outbox --as cert-b "$TMP/out1.json" 2>/dev/nu
 cm peer add e --org node-e --url "$E_URL/api/" --key "$KEY_B_AT_E" \
     --tls-fingerprint "$(printf '%s' "$E_INFO" | jq -r .tls_fingerprint)" \
     --signing-key "$(printf '%s' "$E_INFO" | jq -r .signing_key)" \
-    --push "outbox=$INBOX,outbox=$OPEN" --data "$B" 2>/dev/null
+    --push "outbox=$INBOX" --push "outbox=$OPEN" --data "$B" 2>/dev/null
+expect_eq "--push repeats" "$(cm peer list --data "$B" | grep '^e	' | cut -f4- | tr '\t' '\n' | sort)" \
+    "$(printf 'push outbox=%s\n' "$INBOX" "$OPEN" | sort)"
 out=$(cm sync --once e --data "$B" 2>"$TMP/err")
 expect_eq "push exit" "$?" 0
 # inbox: GREEN, AMBER, CLEAR and B's 2 declarations; open: the same, AMBER refused by E's TLP rule

@@ -392,7 +392,44 @@ static void audit_chain_detects_tampering(void)
     remove_db(path);
 }
 
+/* The keys peers issue this node are kept sealed under a key from the pepper. */
+static void sealed_secrets(void)
+{
+    unsigned char pepper[ACCESS_PEPPER_BYTES], key[ACCESS_SEAL_KEY_BYTES],
+        other[ACCESS_SEAL_KEY_BYTES];
+    memset(pepper, 7, sizeof(pepper));
+    access_seal_key(pepper, key);
+    pepper[0] = 8;
+    access_seal_key(pepper, other);
+    CHECK(memcmp(key, other, sizeof(key)) != 0);
+    char sealed[256], again[256], out[256];
+    struct err err;
+    const char *secret =
+        "k0123456789abcdef01:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    CHECK(access_seal(key, secret, sealed, sizeof(sealed), &err) == 0);
+    CHECK(strncmp(sealed, ACCESS_SEAL_PREFIX, strlen(ACCESS_SEAL_PREFIX)) == 0);
+    CHECK(strstr(sealed, "0011223344") == NULL);
+    CHECK(access_seal(key, secret, again, sizeof(again), &err) == 0 && strcmp(sealed, again) != 0);
+    CHECK(access_unseal(key, sealed, out, sizeof(out), &err) == 0 && strcmp(out, secret) == 0);
+    CHECK(access_unseal(other, sealed, out, sizeof(out), &err) == -1);
+    sealed[strlen(sealed) - 3] ^= 1; /* altered */
+    CHECK(access_unseal(key, sealed, out, sizeof(out), &err) == -1);
+    CHECK(access_unseal(key, "sealed:", out, sizeof(out), &err) == -1);
+    CHECK(access_unseal(key, "sealed:!!!!", out, sizeof(out), &err) == -1);
+    CHECK(access_unseal(key, "id:clear", out, sizeof(out), &err) == 0 &&
+          strcmp(out, "id:clear") == 0);
+    char longer[ACCESS_SEALABLE_MAX + 2];
+    memset(longer, 'x', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    CHECK(access_seal(key, longer, sealed, sizeof(sealed), &err) == -1);
+    longer[ACCESS_SEALABLE_MAX] = '\0'; /* the longest that may be sealed fits a peer's key */
+    struct store_peer p;
+    CHECK(access_seal(key, longer, p.key, sizeof(p.key), &err) == 0);
+    CHECK(access_unseal(key, p.key, out, sizeof(out), &err) == 0 && strcmp(out, longer) == 0);
+}
+
 const struct unit_test access_tests[] = {
+    {"sealed_secrets", sealed_secrets},
     {"decision_table", decision_table},
     {"border_table", border_table},
     {"every_combination_keeps_the_promises", every_combination_keeps_the_promises},
