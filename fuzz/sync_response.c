@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();
         }
         struct access_peer_keys keys = {.require = true, .pinned = true, .n_known = 1};
-        strcpy(keys.known[0], "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+        str_copy(keys.known[0], sizeof(keys.known[0]),
+                 "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
         size_t i;
         json_t *o;
         json_array_foreach(e.objs, i, o)
