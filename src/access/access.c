@@ -149,6 +149,25 @@ unsigned access_read_mask(const struct access_subject *who, const struct access_
     return mask;
 }
 
+bool access_origin_is_peer(struct store *s, struct access_origins *c, int64_t org)
+{
+    for (int i = 0; i < c->n; i++) {
+        if (c->org[i] == org) {
+            return c->peer[i];
+        }
+    }
+    bool is_peer = true, transitive;
+    struct err err;
+    if (store_peer_org(s, org, &is_peer, &transitive, &err) != 0) {
+        return true;
+    }
+    if (c->n < ACCESS_ORIGINS_MAX) {
+        c->org[c->n] = org;
+        c->peer[c->n++] = is_peer;
+    }
+    return is_peer;
+}
+
 int access_collection_facts(struct store *s, const struct access_subject *who,
                             const struct store_collection *c, struct access_collection *out,
                             struct err *err)

@@ -72,6 +72,18 @@ unsigned access_read_mask(const struct access_subject *who, const struct access_
  * transitive; RED never (access_decide). For other subjects: true. */
 bool access_border_ok(const struct access_subject *who, const struct access_object *obj);
 
+/* Which submitting organisations are federation peers', each looked up once (a request's
+ * or a round's worth; the cache holds ACCESS_ORIGINS_MAX). */
+#define ACCESS_ORIGINS_MAX 16
+struct access_origins {
+    int64_t org[ACCESS_ORIGINS_MAX];
+    bool peer[ACCESS_ORIGINS_MAX];
+    int n;
+};
+/* Whether versions submitted by org came from a federation peer (access_object.from_peer);
+ * in doubt (a store error), yes — the stricter answer at the border. */
+bool access_origin_is_peer(struct store *s, struct access_origins *c, int64_t org);
+
 /* Builds the collection facts for who (one grant lookup for an authenticated subject). */
 int access_collection_facts(struct store *s, const struct access_subject *who,
                             const struct store_collection *c, struct access_collection *out,

@@ -24,8 +24,6 @@
 #include <strings.h>
 #include <time.h>
 
-#define ORIGIN_CACHE 16
-
 /* One envelope: built by the round's thread, POSTed (and its status followed) by a
  * sender thread while the next is built and sent, settled in order. */
 struct batch {
@@ -56,31 +54,8 @@ struct push {
     struct access_collection facts;
     struct batch b[2]; /* two envelopes: one in flight while the next is built and sent */
     struct batch *cur; /* the one rows go into */
-    /* origin organisations already looked up: a federation peer's, or local */
-    int64_t origin[ORIGIN_CACHE];
-    bool origin_peer[ORIGIN_CACHE];
-    int n_origin;
+    struct access_origins origins; /* submitting organisations: a peer's, or local */
 };
-
-/* Whether versions submitted by org came from a federation peer (cached); in doubt, yes. */
-static bool from_peer(struct push *ps, int64_t org)
-{
-    for (int i = 0; i < ps->n_origin; i++) {
-        if (ps->origin[i] == org) {
-            return ps->origin_peer[i];
-        }
-    }
-    bool is_peer = true, transitive;
-    struct err err;
-    if (store_peer_org(ps->s, org, &is_peer, &transitive, &err) != 0) {
-        return true;
-    }
-    if (ps->n_origin < ORIGIN_CACHE) {
-        ps->origin[ps->n_origin] = org;
-        ps->origin_peer[ps->n_origin++] = is_peer;
-    }
-    return is_peer;
-}
 
 /* A row of the collection: into the envelope if the peer may have it. */
 static int add_row(void *ctx, const struct store_row *row)
@@ -88,7 +63,7 @@ static int add_row(void *ctx, const struct store_row *row)
     struct push *ps = ctx;
     struct batch *b = ps->cur;
     b->last = row->date_added;
-    bool peer_origin = from_peer(ps, row->origin_org);
+    bool peer_origin = access_origin_is_peer(ps->s, &ps->origins, row->origin_org);
     struct access_object o = {.tlp = row->tlp,
                               .origin_org = row->origin_org,
                               .in_collection = true,

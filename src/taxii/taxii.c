@@ -98,38 +98,18 @@ static void pool_give(struct taxii_server *t, struct store *s)
 
 /* ---- responses ----------------------------------------------------------------------- */
 
-#define PEER_CACHE 16
-
 struct rq {
     struct taxii_server *t;
     const struct http_request *req;
     struct http_response *resp;
     struct store *s;
     struct access_subject who;
-    /* for sync keys: which origin organisations are peers, looked up once per request */
-    int64_t peer_org[PEER_CACHE];
-    bool peer_is[PEER_CACHE];
-    int n_peer;
+    struct access_origins origins; /* for sync keys: which submitters are peers */
 };
 
-/* Whether an origin organisation is a federation peer (cached per request); in doubt, yes. */
 static bool origin_is_peer(struct rq *r, int64_t origin)
 {
-    for (int i = 0; i < r->n_peer; i++) {
-        if (r->peer_org[i] == origin) {
-            return r->peer_is[i];
-        }
-    }
-    bool is_peer = true, transitive;
-    struct err err;
-    if (store_peer_org(r->s, origin, &is_peer, &transitive, &err) != 0) {
-        return true;
-    }
-    if (r->n_peer < PEER_CACHE) {
-        r->peer_org[r->n_peer] = origin;
-        r->peer_is[r->n_peer++] = is_peer;
-    }
-    return is_peer;
+    return access_origin_is_peer(r->s, &r->origins, origin);
 }
 
 static bool is_sync(const struct rq *r)
