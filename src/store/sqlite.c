@@ -1407,23 +1407,29 @@ int store_peer_by_org(struct store *s, int64_t org_id, struct store_peer *p, str
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : db_fail(s, err, "peer by organisation");
 }
 
+/* A retry's key, the same five parameters in both statements that use it. */
+static void bind_retry_key(sqlite3_stmt *st, const struct store_retry *r)
+{
+    sqlite3_bind_int64(st, 1, r->peer);
+    sqlite3_bind_text(st, 2, r->local, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->remote, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->version);
+}
+
 int store_push_retry_put(struct store *s, const struct store_retry *r, struct err *err)
 {
     sqlite3_stmt *st = NULL;
     if (prepare(s,
-                "INSERT INTO push_retry(peer, local, stix_id, version, attempts, error, remote)"
+                "INSERT INTO push_retry(peer, local, remote, stix_id, version, attempts, error)"
                 " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
                 " attempts = excluded.attempts, error = excluded.error",
                 &st, err)) {
         return -1;
     }
-    sqlite3_bind_int64(st, 1, r->peer);
-    sqlite3_bind_text(st, 2, r->local, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->stix_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, r->version);
-    sqlite3_bind_int64(st, 5, r->attempts);
-    sqlite3_bind_text(st, 6, r->error, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->remote, -1, SQLITE_STATIC);
+    bind_retry_key(st, r);
+    sqlite3_bind_int64(st, 6, r->attempts);
+    sqlite3_bind_text(st, 7, r->error, -1, SQLITE_STATIC);
     int rc = step_done(s, st, err, "queue a push retry");
     release(st);
     return rc;
@@ -1433,16 +1439,12 @@ int store_push_retry_remove(struct store *s, const struct store_retry *r, struct
 {
     sqlite3_stmt *st = NULL;
     if (prepare(s,
-                "DELETE FROM push_retry WHERE peer = ?1 AND local = ?2 AND stix_id = ?3"
-                " AND version = ?4 AND remote = ?5",
+                "DELETE FROM push_retry WHERE peer = ?1 AND local = ?2 AND remote = ?3"
+                " AND stix_id = ?4 AND version = ?5",
                 &st, err)) {
         return -1;
     }
-    sqlite3_bind_int64(st, 1, r->peer);
-    sqlite3_bind_text(st, 2, r->local, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r->stix_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 4, r->version);
-    sqlite3_bind_text(st, 5, r->remote, -1, SQLITE_STATIC);
+    bind_retry_key(st, r);
     int rc = step_done(s, st, err, "drop a push retry");
     release(st);
     return rc;
