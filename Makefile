@@ -28,9 +28,11 @@ UNIT_SRC := $(wildcard tests/unit/*.c)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC:= $(wildcard bench/*.c)
 BENCH_BIN:= $(BENCH_SRC:bench/%.c=$(BUILD)/%)
+FIXT_SRC := $(wildcard tests/fixtures/*.c)
+FIXT_BIN := $(FIXT_SRC:tests/fixtures/%.c=$(BUILD)/%)
 
 .PHONY: all deps check unit integration lint format demo fuzz fuzz-run bench clean
-all: $(BUILD)/certmesh $(BENCH_BIN)
+all: $(BUILD)/certmesh $(BENCH_BIN) $(FIXT_BIN)
 
 deps:
 	@./scripts/install-deps
@@ -52,18 +54,22 @@ $(BUILD)/unit_tests: $(UNIT_OBJ) $(BUILD)/libcertmesh.a
 $(BUILD)/%: $(BUILD)/obj/bench/%.o $(BUILD)/libcertmesh.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/%: $(BUILD)/obj/tests/fixtures/%.o $(BUILD)/libcertmesh.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 unit: $(BUILD)/unit_tests
 	./$(BUILD)/unit_tests
 
-integration: $(BUILD)/certmesh $(BENCH_BIN)
+integration: $(BUILD)/certmesh $(BENCH_BIN) $(FIXT_BIN)
 	CERTMESH=$(abspath $(BUILD)/certmesh) GEN=$(abspath $(BUILD)/gen_stix) GEN_LOGS=$(abspath $(BUILD)/gen_logs) \
+	    TAXII_PLAIN=$(abspath $(BUILD)/taxii_plain) \
 	    ./tests/integration/run.sh
 
 lint:
 	./scripts/lint
 
 format:
-	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h fuzz/*.c bench/*.c)
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fixtures/*.c fuzz/*.c bench/*.c)
 
 check: deps
 	$(MAKE) all

@@ -184,6 +184,8 @@ cm peer add c --org node-c --url "http://127.0.0.1:1/api/" --key x:y --tls-finge
 cm sync --once --data "$C" >/dev/null 2>&1
 got=$(cm export --data "$C" --collection from-b 2>/dev/null | jq -r '[.objects[] | select(.type == "indicator") | .object_marking_refs[0]] | unique | join(" ")')
 expect_eq "transitive: only GREEN crosses a second border" "$got" "$TLP_GREEN"
+expect_eq "exactly once at C: one entry per object version" \
+    "$(sqlite3 "$C/certmesh.db" "select count(*) = count(distinct stix_id || version) from entries")" 1
 expect_eq "transitive: all of A's GREEN objects" \
     "$(cm export --data "$C" --collection from-b 2>/dev/null | jq '[.objects[] | select(.type == "indicator")] | length')" 1054
 expect_eq "and A's CLEAR declarations, still signed by A" \
@@ -195,6 +197,36 @@ cm collection add --title Back --alias back --audience node-b --write node-b --d
 cm peer add b --org node-b --url "$B_URL/api/" --key "$KEY_A_AT_B" --tls-fingerprint "$PIN" \
     --pull "$FROM_A=back" --data "$A" 2>/dev/null
 expect_eq "never sent back to the node it came from" "$(cm sync --once --data "$A" | cut -f3)" 0
+
+# ---- another TAXII 2.1 server: pages of 3 whatever the limit, more without next; the pull
+# goes on from X-TAXII-Date-Added-Last. Without that header it stops and says why.
+"$GEN" --count 10 --tlp green --plain --seed 3 >"$TMP/plain.json"
+plain_server() { # [args]: starts the fixture, sets XPORT; it stops when its stdin closes
+    exec {XIN}> >("$TAXII_PLAIN" "$TMP/plain.json" "$@" >"$TMP/plain.port" 2>&1)
+    for _ in $(seq 100); do grep -q '^port' "$TMP/plain.port" && break; sleep 0.05; done
+    XPORT=$(sed -n 's/^port //p' "$TMP/plain.port")
+}
+plain_server --page 3
+new_node x || exit 1
+X=$DATA
+cm org add other --data "$X" >/dev/null
+cm collection add --title Other --alias other --audience other --write other --data "$X" >/dev/null
+cm peer add plain --org other --url "http://127.0.0.1:$XPORT/api/" --key any:thing \
+    --tls-fingerprint "$PIN" --pull "anything=other" --data "$X" 2>/dev/null
+expect_eq "another server: 10 objects in 4 pages of at most 3, more without next" \
+    "$(cm sync --once --data "$X" 2>&1)" "plain	4	10	10	0"
+expect_eq "all of them, once" "$(cm export --data "$X" --collection other 2>/dev/null | jq -r '.objects[].id' | sort -u | wc -l)" 10
+expect_eq "the cursor is the server's last date_added" \
+    "$(sqlite3 "$X/certmesh.db" "select cursor from peer_links")" "2026-01-01T00:00:09.000000Z"
+expect_eq "the next round: nothing" "$(cm sync --once --data "$X" 2>&1)" "plain	1	0	0	0"
+exec {XIN}>&-
+sqlite3 "$X/certmesh.db" "update peer_links set cursor = ''"
+plain_server --page 3 --no-header
+sqlite3 "$X/certmesh.db" "update peers set url = 'http://127.0.0.1:$XPORT/api/'"
+cm sync --once --data "$X" >/dev/null 2>"$TMP/err"
+expect_eq "more with neither next nor the header: the round fails" "$?" 1
+expect_contains "and says why" "$(cat "$TMP/err")" "says more but gives neither next nor X-TAXII-Date-Added-Last"
+exec {XIN}>&-
 
 # ---- a new version at A replaces the old one at C, through B; match[version]=all shows both
 bundle "$(indicator 4 "$TLP_GREEN" 2026-09-01T00:00:00.000Z)" >"$TMP/a5.json"

@@ -392,6 +392,29 @@ static void audit_chain_detects_tampering(void)
     remove_db(path);
 }
 
+/* How what a peer sends is judged: access_verify's result, the signer, the peer's policy. */
+static void signature_verdicts(void)
+{
+    struct access_peer_keys open = {0}, pinned = {.pinned = true, .n_known = 2},
+                            strict = {.require = true, .pinned = true, .n_known = 1};
+    str_copy(pinned.known[0], sizeof(pinned.known[0]), "peer-key");
+    str_copy(pinned.known[1], sizeof(pinned.known[1]), "origin-key");
+    str_copy(strict.known[0], sizeof(strict.known[0]), "peer-key");
+    /* a signature that does not verify: refused whatever the policy */
+    CHECK(access_signature_verdict(&open, -1, "") != NULL);
+    CHECK(access_signature_verdict(&pinned, -1, "peer-key") != NULL);
+    /* unsigned: accepted unless the peer must sign */
+    CHECK(access_signature_verdict(&open, 1, "") == NULL);
+    CHECK(access_signature_verdict(&pinned, 1, "") == NULL);
+    CHECK(access_signature_verdict(&strict, 1, "") != NULL);
+    /* signed: by any key when the peer has none here; else by a key this node knows */
+    CHECK(access_signature_verdict(&open, 0, "anyone") == NULL);
+    CHECK(access_signature_verdict(&pinned, 0, "peer-key") == NULL);
+    CHECK(access_signature_verdict(&pinned, 0, "origin-key") == NULL);
+    CHECK(access_signature_verdict(&pinned, 0, "stranger") != NULL);
+    CHECK(access_signature_verdict(&strict, 0, "origin-key") != NULL);
+}
+
 /* The keys peers issue this node are kept sealed under a key from the pepper. */
 static void sealed_secrets(void)
 {
@@ -429,6 +452,7 @@ static void sealed_secrets(void)
 }
 
 const struct unit_test access_tests[] = {
+    {"signature_verdicts", signature_verdicts},
     {"sealed_secrets", sealed_secrets},
     {"decision_table", decision_table},
     {"border_table", border_table},
