@@ -92,7 +92,7 @@ int cmd_serve(int argc, char **argv)
     struct taxii_server *t = NULL;
     struct http_server *srv = NULL;
     struct access_signer signer = {0};
-    struct sync_secrets sec = {.signer = &signer};
+    struct sync_env env = {.signer = &signer};
     int rc = 1;
     s = cmd_open_store(data);
     int loaded = s != NULL ? cmd_load_signer(data, s, &signer) : -1;
@@ -101,7 +101,7 @@ int cmd_serve(int argc, char **argv)
         goto out;
     }
     tc.signer = &signer;
-    access_seal_key(tc.pepper, sec.seal);
+    access_seal_key(tc.pepper, env.seal);
     if (!plain) {
         size_t n;
         cmd_path(certp, sizeof(certp), data, "tls/cert.pem");
@@ -158,7 +158,7 @@ int cmd_serve(int argc, char **argv)
     }
     store_close(ms);
     /* federation: rounds (pull, push) with every peer, each on its own schedule */
-    if (sync_loop_start(dbpath, &sec, &loop, &err) != 0) {
+    if (sync_loop_start(dbpath, &env, &loop, &err) != 0) {
         cmd_error("sync: %s", "cannot start the sync loop");
         goto out;
     }
@@ -185,6 +185,6 @@ out:
     free(name);
     sodium_memzero(tc.pepper, sizeof(tc.pepper));
     access_signer_fini(&signer);
-    sodium_memzero(sec.seal, sizeof(sec.seal));
+    sodium_memzero(env.seal, sizeof(env.seal));
     return rc;
 }

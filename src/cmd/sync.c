@@ -20,7 +20,7 @@ static const char usage[] =
 
 struct round {
     struct store *s;
-    const struct sync_secrets *sec;
+    const struct sync_env *env;
     const char *only;
     int failed;
 };
@@ -33,7 +33,7 @@ static int one_peer(void *ctx, const struct store_peer *p)
     }
     struct sync_stats st;
     struct err err;
-    if (sync_round(r->s, p, r->sec, &st, &err) != 0) {
+    if (sync_round(r->s, p, r->env, &st, &err) != 0) {
         cmd_error("%s", err.msg);
         r->failed++;
         return 0;
@@ -75,21 +75,21 @@ int cmd_sync(int argc, char **argv)
         return 1;
     }
     struct access_signer signer;
-    struct sync_secrets sec = {.signer = &signer};
+    struct sync_env env = {.signer = &signer};
     unsigned char pepper[ACCESS_PEPPER_BYTES];
     if (cmd_load_pepper(data, pepper) != 0 || cmd_load_signer(data, s, &signer) != 0) {
         store_close(s);
         return 1;
     }
-    access_seal_key(pepper, sec.seal);
+    access_seal_key(pepper, env.seal);
     sodium_memzero(pepper, sizeof(pepper));
-    struct round r = {s, &sec, a.n_pos == 1 ? a.pos[0] : NULL, 0};
+    struct round r = {s, &env, a.n_pos == 1 ? a.pos[0] : NULL, 0};
     struct store_peer p;
     int rc = 0;
     if (r.only != NULL && (rc = store_peer_get(s, r.only, &p, &err)) != 0) {
         cmd_error(rc > 0 ? "no peer '%s'" : "%s", rc > 0 ? r.only : err.msg);
         access_signer_fini(&signer);
-        sodium_memzero(sec.seal, sizeof(sec.seal));
+        sodium_memzero(env.seal, sizeof(env.seal));
         store_close(s);
         return 1;
     }
@@ -98,7 +98,7 @@ int cmd_sync(int argc, char **argv)
         r.failed++;
     }
     access_signer_fini(&signer);
-    sodium_memzero(sec.seal, sizeof(sec.seal));
+    sodium_memzero(env.seal, sizeof(env.seal));
     store_close(s);
     return r.failed > 0 ? 1 : 0;
 }

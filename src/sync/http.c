@@ -57,6 +57,14 @@ int sync_put_query(struct buf *b, const char *s)
     return rc;
 }
 
+/* libcurl's progress callback: non-zero aborts the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int on_progress(void *ctx, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    const atomic_bool *cancel = ctx;
+    return atomic_load(cancel) ? 1 : 0;
+}
+
 int sync_http(CURL *c, const struct store_peer *p, const char *url, const struct buf *body,
               struct sync_response *r, long *status, struct err *err)
 {
@@ -89,6 +97,11 @@ int sync_http(CURL *c, const struct store_peer *p, const char *url, const struct
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
     curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
     curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, p->pin);
+    if (r->cancel != NULL) {
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)r->cancel);
+    }
     CURLcode rc = curl_easy_perform(c);
     curl_slist_free_all(hdr);
     if (rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
@@ -96,6 +109,9 @@ int sync_http(CURL *c, const struct store_peer *p, const char *url, const struct
                        "peer %s: its TLS public key does not match the pinned %s: the "
                        "certificate changed or this is not the peer; sync with it stopped",
                        p->name, p->pin);
+    }
+    if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        return err_set(err, "peer %s: the round was stopped (the node is shutting down)", p->name);
     }
     if (rc != CURLE_OK) {
         return err_set(err, "peer %s: %s", p->name, curl_easy_strerror(rc));

@@ -13,7 +13,8 @@
  * pull needs. */
 struct sync_response {
     struct buf body;
-    char last[64]; /* X-TAXII-Date-Added-Last */
+    char last[64];             /* X-TAXII-Date-Added-Last */
+    const atomic_bool *cancel; /* set by the owner: the transfer stops when it is true */
 };
 
 /* https, or plain http to a loopback address only (tests). 0, or -1 with err. */
@@ -65,9 +66,9 @@ struct sync_sent {
 bool sync_status_apply(struct sync_sent *sent, size_t n, const json_t *status);
 
 /* The halves of a round with one peer; c is a curl handle they may use. 0, or -1 with err. */
-int sync_pull(struct store *s, const struct store_peer *p, CURL *c, struct sync_stats *st,
-              struct err *err) BASE_WARN_UNUSED;
-int sync_push(struct store *s, const struct store_peer *p, const struct access_signer *signer,
-              CURL *c, struct sync_stats *st, struct err *err) BASE_WARN_UNUSED;
+int sync_pull(struct store *s, const struct store_peer *p, const struct sync_env *env, CURL *c,
+              struct sync_stats *st, struct err *err) BASE_WARN_UNUSED;
+int sync_push(struct store *s, const struct store_peer *p, const struct sync_env *env, CURL *c,
+              struct sync_stats *st, struct err *err) BASE_WARN_UNUSED;
 
 #endif

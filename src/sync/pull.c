@@ -26,6 +26,7 @@ struct pull {
     struct access_peer_keys keys; /* how what the peer sends is judged */
     struct sync_stats *st;
     CURL *c; /* used by one link's fetcher at a time */
+    const atomic_bool *cancel;
     struct err *err;
 };
 
@@ -328,6 +329,7 @@ static int pull_link(void *ctx, const struct store_link *l)
     snprintf(who.key_id, sizeof(who.key_id), "peer:%.24s", p->name);
     struct fetcher f = {.p = p, .remote = l->remote, .c = pl->c};
     buf_init(&f.r.body, SYNC_MAX_RESPONSE);
+    f.r.cancel = pl->cancel;
     str_copy(f.cursor, sizeof(f.cursor), l->cursor);
     char cursor[64];
     str_copy(cursor, sizeof(cursor), l->cursor);
@@ -367,10 +369,10 @@ static int pull_link(void *ctx, const struct store_link *l)
     return rc;
 }
 
-int sync_pull(struct store *s, const struct store_peer *p, CURL *c, struct sync_stats *st,
-              struct err *err)
+int sync_pull(struct store *s, const struct store_peer *p, const struct sync_env *env, CURL *c,
+              struct sync_stats *st, struct err *err)
 {
-    struct pull pl = {.s = s, .p = p, .st = st, .c = c, .err = err};
+    struct pull pl = {.s = s, .p = p, .st = st, .c = c, .cancel = env->cancel, .err = err};
     if (access_peer_keys_of(s, p, &pl.keys, err) != 0) {
         return -1;
     }

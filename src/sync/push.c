@@ -147,7 +147,8 @@ static int post_envelope(const struct store_peer *p, const char *remote, struct 
         if (complete) {
             break;
         }
-        if (sidbuf[0] == '\0' || ts_now() >= until) {
+        if (sidbuf[0] == '\0' || ts_now() >= until ||
+            (b->r.cancel != NULL && atomic_load(b->r.cancel))) {
             for (size_t k = 0; k < b->n_sent; k++) {
                 if (b->sent[k].outcome == SYNC_PENDING) {
                     b->sent[k].outcome = SYNC_FAILED;
@@ -422,10 +423,10 @@ static int push_link(void *ctx, const struct store_link *l)
     return push_retries(ps) == 0 ? push_new(ps, cursor) : -1;
 }
 
-int sync_push(struct store *s, const struct store_peer *p, const struct access_signer *signer,
-              CURL *c, struct sync_stats *st, struct err *err)
+int sync_push(struct store *s, const struct store_peer *p, const struct sync_env *env, CURL *c,
+              struct sync_stats *st, struct err *err)
 {
-    struct push ps = {.s = s, .p = p, .signer = signer, .st = st, .err = err};
+    struct push ps = {.s = s, .p = p, .signer = env->signer, .st = st, .err = err};
     ps.who = (struct access_subject){.authenticated = true,
                                      .org_id = p->org_id,
                                      .role = STORE_ROLE_SYNC,
@@ -435,6 +436,7 @@ int sync_push(struct store *s, const struct store_peer *p, const struct access_s
     for (int k = 0; k < 2; k++) {
         struct batch *b = &ps.b[k];
         buf_init(&b->r.body, SYNC_MAX_RESPONSE);
+        b->r.cancel = env->cancel;
         buf_init(&b->env, (size_t)SYNC_PUSH_MAX_BYTES * 2);
         /* the round's handle for one, a second for the envelope in flight beside it */
         b->c = k == 0 ? c : curl_easy_init();

@@ -14,7 +14,7 @@ int sync_global_init(void)
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -1;
 }
 
-int sync_round(struct store *s, const struct store_peer *p, const struct sync_secrets *sec,
+int sync_round(struct store *s, const struct store_peer *p, const struct sync_env *env,
                struct sync_stats *st, struct err *err)
 {
     memset(st, 0, sizeof(*st));
@@ -23,13 +23,13 @@ int sync_round(struct store *s, const struct store_peer *p, const struct sync_se
     }
     struct store_peer q = *p; /* with the key it issued us, unsealed for this round */
     int rc = sync_check_url(p->url, err);
-    rc = rc == 0 ? access_unseal(sec->seal, p->key, q.key, sizeof(q.key), err) : rc;
+    rc = rc == 0 ? access_unseal(env->seal, p->key, q.key, sizeof(q.key), err) : rc;
     CURL *c = rc == 0 ? curl_easy_init() : NULL;
     if (rc == 0 && c == NULL) {
         rc = err_set(err, "out of memory");
     }
-    rc = rc == 0 ? sync_pull(s, &q, c, st, err) : rc;
-    rc = rc == 0 ? sync_push(s, &q, sec->signer, c, st, err) : rc;
+    rc = rc == 0 ? sync_pull(s, &q, env, c, st, err) : rc;
+    rc = rc == 0 ? sync_push(s, &q, env, c, st, err) : rc;
     curl_easy_cleanup(c);
     sodium_memzero(q.key, sizeof(q.key));
     struct err e2;
@@ -53,71 +53,105 @@ double sync_next_delay(int64_t interval, int64_t failures, double random01)
 
 #define MAX_SCHEDULED 256
 
+/* One peer's schedule, and its round when one is running. Entries never move or go away
+ * while the loop lives, so a worker may hold a pointer to its own. */
 struct due {
     int64_t peer;
-    ts_us at;
+    ts_us at;      /* when its next round may start */
+    bool running;  /* a worker is in a round */
+    bool finished; /* ... and has ended it: to be joined */
+    pthread_t thread;
+    struct store_peer p; /* the peer as the round started */
+    struct sync_loop *l;
 };
 
 struct sync_loop {
     pthread_t thread;
-    pthread_mutex_t mu;
+    pthread_mutex_t mu; /* guards the schedule and stop */
     pthread_cond_t cv;
     bool stop;
+    atomic_bool cancel; /* rounds in flight stop at their current request */
     char path[4096];
-    const struct sync_secrets *sec;
+    struct sync_env env; /* the caller's, with the loop's cancel */
     struct due due[MAX_SCHEDULED];
     int n_due;
 };
 
-struct loop_round {
+static void log_round(const struct store_peer *p, int rc, const struct sync_stats *st,
+                      const struct err *err)
+{
+    if (rc != 0) {
+        log_warn("sync: %s", err->msg);
+    }
+    if (st->received > 0) {
+        log_info("sync: peer %s: %zu objects received, %zu stored, %zu refused", p->name,
+                 st->received, st->stored, st->failed);
+    }
+    if (st->sent > 0) {
+        log_info("sync: peer %s: %zu pushed, %zu taken, %zu refused for TLP, %zu to retry, %zu "
+                 "given up",
+                 p->name, st->sent, st->accepted, st->refused, st->retrying, st->gave_up);
+    }
+}
+
+/* One round with one peer, on its own thread and store connection. */
+static void *worker(void *arg)
+{
+    struct due *d = arg;
+    struct sync_loop *l = d->l;
+    struct store *s = NULL;
+    struct sync_stats st = {0};
+    struct err err;
+    int rc = store_open(l->path, false, &s, &err);
+    rc = rc == 0 ? sync_round(s, &d->p, &l->env, &st, &err) : rc;
+    store_close(s);
+    log_round(&d->p, rc, &st, &err);
+    double r01 = (double)randombytes_uniform(1000000) / 1e6;
+    double delay = sync_next_delay(d->p.interval, rc == 0 ? 0 : d->p.failures + 1, r01);
+    pthread_mutex_lock(&l->mu);
+    d->at = ts_now() + (ts_us)(delay * 1e6);
+    d->finished = true;
+    pthread_cond_broadcast(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+    return NULL;
+}
+
+struct schedule {
     struct sync_loop *l;
-    struct store *s;
     ts_us now, next_wake;
 };
 
-static ts_us *due_of(struct sync_loop *l, int64_t peer)
+/* For each peer (under the loop's lock): start its round when due and idle. */
+static int schedule_peer(void *ctx, const struct store_peer *p)
 {
-    for (int i = 0; i < l->n_due; i++) {
-        if (l->due[i].peer == peer) {
-            return &l->due[i].at;
+    struct schedule *r = ctx;
+    struct sync_loop *l = r->l;
+    struct due *d = NULL;
+    for (int i = 0; i < l->n_due && d == NULL; i++) {
+        d = l->due[i].peer == p->id ? &l->due[i] : NULL;
+    }
+    if (d == NULL && l->n_due < MAX_SCHEDULED) {
+        d = &l->due[l->n_due++];
+        *d = (struct due){.peer = p->id, .l = l};
+    }
+    if (d == NULL || l->stop || p->url[0] == '\0') {
+        return 0; /* beyond the schedule's size, stopping, or a peer that only sends to us */
+    }
+    if (d->finished) {
+        pthread_join(d->thread, NULL);
+        d->running = d->finished = false;
+    }
+    if (!d->running && d->at <= r->now) {
+        d->p = *p;
+        if (pthread_create(&d->thread, NULL, worker, d) == 0) {
+            d->running = true;
+        } else {
+            log_warn("sync: peer %s: cannot start a thread for its round", p->name);
+            d->at = r->now + 1000000;
         }
     }
-    if (l->n_due == MAX_SCHEDULED) {
-        return NULL;
-    }
-    l->due[l->n_due] = (struct due){peer, 0};
-    return &l->due[l->n_due++].at;
-}
-
-static int maybe_sync(void *ctx, const struct store_peer *p)
-{
-    struct loop_round *r = ctx;
-    ts_us *at = due_of(r->l, p->id);
-    if (at == NULL || r->l->stop) {
-        return 0;
-    }
-    if (*at <= r->now) {
-        struct sync_stats st;
-        struct err err;
-        int rc = sync_round(r->s, p, r->l->sec, &st, &err);
-        if (rc != 0) {
-            log_warn("sync: %s", err.msg);
-        }
-        if (st.received > 0) {
-            log_info("sync: peer %s: %zu objects received, %zu stored, %zu refused", p->name,
-                     st.received, st.stored, st.failed);
-        }
-        if (st.sent > 0) {
-            log_info("sync: peer %s: %zu pushed, %zu taken, %zu refused for TLP, %zu to retry,"
-                     " %zu given up",
-                     p->name, st.sent, st.accepted, st.refused, st.retrying, st.gave_up);
-        }
-        double r01 = (double)randombytes_uniform(1000000) / 1e6;
-        double delay = sync_next_delay(p->interval, rc == 0 ? 0 : p->failures + 1, r01);
-        *at = ts_now() + (ts_us)(delay * 1e6);
-    }
-    if (r->next_wake == 0 || *at < r->next_wake) {
-        r->next_wake = *at;
+    if (!d->running && (r->next_wake == 0 || d->at < r->next_wake)) {
+        r->next_wake = d->at;
     }
     return 0;
 }
@@ -133,34 +167,39 @@ static void *loop_main(void *arg)
     }
     pthread_mutex_lock(&l->mu);
     while (!l->stop) {
-        pthread_mutex_unlock(&l->mu);
-        struct loop_round r = {l, s, ts_now(), 0};
-        if (store_peer_list(s, maybe_sync, &r, &err) != 0) {
+        struct schedule r = {l, ts_now(), 0};
+        if (store_peer_list(s, schedule_peer, &r, &err) != 0) {
             log_warn("sync: %s", err.msg);
         }
-        /* sleep until the next peer is due, at most a second (new peers, stop) */
-        ts_us wake = r.next_wake ? r.next_wake : ts_now() + 1000000;
+        /* until the next peer is due, a round ends, or a second (new peers, stop) */
         ts_us cap = ts_now() + 1000000;
-        wake = wake < cap ? wake : cap;
+        ts_us wake = r.next_wake && r.next_wake < cap ? r.next_wake : cap;
         struct timespec ts = {(time_t)(wake / 1000000), (long)(wake % 1000000) * 1000};
-        pthread_mutex_lock(&l->mu);
         if (!l->stop) {
             pthread_cond_timedwait(&l->cv, &l->mu, &ts);
         }
     }
     pthread_mutex_unlock(&l->mu);
+    /* stopping: rounds in flight end at their current request */
+    for (int i = 0; i < l->n_due; i++) {
+        if (l->due[i].running) {
+            pthread_join(l->due[i].thread, NULL);
+        }
+    }
     store_close(s);
     return NULL;
 }
 
-int sync_loop_start(const char *db_path, const struct sync_secrets *sec, struct sync_loop **out,
+int sync_loop_start(const char *db_path, const struct sync_env *env, struct sync_loop **out,
                     struct err *err)
 {
     struct sync_loop *l = calloc(1, sizeof(*l));
     if (l == NULL) {
         return err_set(err, "out of memory");
     }
-    l->sec = sec;
+    l->env = *env;
+    atomic_init(&l->cancel, false);
+    l->env.cancel = &l->cancel;
     if (str_copy(l->path, sizeof(l->path), db_path) != 0) {
         free(l);
         return err_set(err, "database path too long");
@@ -184,10 +223,12 @@ void sync_loop_stop(struct sync_loop *l)
     }
     pthread_mutex_lock(&l->mu);
     l->stop = true;
-    pthread_cond_signal(&l->cv);
+    atomic_store(&l->cancel, true);
+    pthread_cond_broadcast(&l->cv);
     pthread_mutex_unlock(&l->mu);
     pthread_join(l->thread, NULL);
     pthread_mutex_destroy(&l->mu);
     pthread_cond_destroy(&l->cv);
+    sodium_memzero(l->env.seal, sizeof(l->env.seal));
     free(l);
 }

@@ -12,6 +12,8 @@
 #include "base/base.h"
 #include "store/store.h"
 
+#include <stdatomic.h>
+
 #define SYNC_PAGE_LIMIT     1000        /* objects asked for, or sent, per request */
 #define SYNC_MAX_RESPONSE   (64u << 20) /* bytes of one response body */
 #define SYNC_PUSH_MAX_BYTES (8u << 20)  /* bytes of one pushed envelope (about) */
@@ -29,19 +31,20 @@ struct sync_stats {
 /* Initialises libcurl once per process; call before any thread starts. 0 or -1. */
 int sync_global_init(void);
 
-/* What a round needs of this node's secrets. */
-struct sync_secrets {
+/* What a round needs of the node. */
+struct sync_env {
     const struct access_signer *signer;        /* see sync_round; may be NULL */
     unsigned char seal[ACCESS_SEAL_KEY_BYTES]; /* opens the keys peers issued (access_seal) */
+    const atomic_bool *cancel; /* when it becomes true, requests in flight stop (NULL: never) */
 };
 
 /* One round with peer p: pulls every collection linked for pulling into its local
  * collection as the peer's organisation, then pushes every collection linked for pushing
- * (sec->signer signs versions this node originated that were stored unsigned). The key
- * the peer issued is unsealed with sec->seal for the round only.
+ * (env->signer signs versions this node originated that were stored unsigned). The key
+ * the peer issued is unsealed with env->seal for the round only.
  * A peer without a URL only sends to us: nothing to do. The outcome is recorded in the
  * store for `peer status`. Returns 0, or -1 with err saying what failed. */
-int sync_round(struct store *s, const struct store_peer *p, const struct sync_secrets *sec,
+int sync_round(struct store *s, const struct store_peer *p, const struct sync_env *env,
                struct sync_stats *st, struct err *err) BASE_WARN_UNUSED;
 
 /* ---- the loop `serve` runs ------------------------------------------------------------- */
@@ -55,12 +58,14 @@ double sync_next_delay(int64_t interval, int64_t failures, double random01);
 
 struct sync_loop;
 
-/* Starts a thread that runs rounds for every peer of the store at path, each on its own
- * schedule; a failing peer backs off without delaying the others' schedules. Peers added
- * while it runs are picked up. sec must outlive the loop. Returns 0, or -1 with err. */
-int sync_loop_start(const char *db_path, const struct sync_secrets *sec, struct sync_loop **out,
+/* Starts a thread that schedules rounds for every peer of the store at path, each on its
+ * own schedule and its own thread (with its own store connection), so a peer that is slow
+ * or silent delays no other; a failing peer backs off. Peers added while it runs are
+ * picked up. env must outlive the loop (its cancel is the loop's own). 0, or -1 with err. */
+int sync_loop_start(const char *db_path, const struct sync_env *env, struct sync_loop **out,
                     struct err *err) BASE_WARN_UNUSED;
-/* Stops the loop after the round in progress (NULL is a no-op). */
+/* Stops the loop: rounds in progress are cancelled at their current request and joined
+ * (NULL is a no-op). */
 void sync_loop_stop(struct sync_loop *l);
 
 #endif

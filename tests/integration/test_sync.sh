@@ -103,10 +103,23 @@ cm peer remove wrong --data "$B" 2>/dev/null
 expect_eq "removing twice fails" "$?" 1
 expect_eq "audit chain intact" "$(cm audit verify --data "$B" >/dev/null 2>&1; echo $?)" 0
 
-# serve runs the rounds itself: B, with A as a peer every second and a peer that is down,
-# has a new object of A within seconds, and the dead peer backs off without holding A up
+# a second TAXII 2.1 server (tests/fixtures/taxii_plain.c); see below
+"$GEN" --count 10 --tlp green --plain --seed 3 >"$TMP/plain.json"
+plain_server() { # [args]: starts the fixture, sets XPORT; it stops when its stdin closes
+    exec {XIN}> >("$TAXII_PLAIN" "$TMP/plain.json" "$@" >"$TMP/plain.port" 2>&1)
+    for _ in $(seq 100); do grep -q '^port' "$TMP/plain.port" && break; sleep 0.05; done
+    XPORT=$(sed -n 's/^port //p' "$TMP/plain.port")
+}
+
+# serve runs the rounds itself: B, with A as a peer every second, a peer that is down and
+# one that is up but never answers, has a new object of A within seconds; the dead peer
+# backs off, and neither holds A up (each peer's round runs on its own thread)
 cm peer add down --org node-a --url "http://127.0.0.1:1/api/" --key "$KEY_B" --tls-fingerprint "$PIN" \
     --pull "$SHARED=from-a" --interval 1 --data "$B" 2>/dev/null
+plain_server --hang
+SILENT_IN=$XIN
+cm peer add silent --org node-a --url "http://127.0.0.1:$XPORT/api/" --key any:thing --tls-fingerprint "$PIN" \
+    --pull "anything=from-a" --interval 1 --data "$B" 2>/dev/null
 sqlite3 "$B/certmesh.db" "update peers set interval = 1 where name = 'a'"
 start_node "$B" || exit 1
 B_PID=$PID
@@ -121,6 +134,8 @@ done
 expect_eq "serve pulled the new object" "$(has_new)" 1
 expect_contains "the dead peer is failing" "$(cm peer status --data "$B" | grep '^down')" "Couldn't connect"
 expect_eq "A keeps succeeding" "$(cm peer status --data "$B" | grep '^a' | cut -f3)" 0
+expect_eq "the silent peer is still in its first round" "$(cm peer status --data "$B" | grep '^silent' | cut -f2,3)" "never	0"
+cm peer remove silent --data "$B"
 
 # ---- kill -9 in the middle of a large pull: the next round ends with exactly A's objects
 "$GEN" --count 6000 --tlp green --plain --seed 11 >"$TMP/big.json"
@@ -200,12 +215,6 @@ expect_eq "never sent back to the node it came from" "$(cm sync --once --data "$
 
 # ---- another TAXII 2.1 server: pages of 3 whatever the limit, more without next; the pull
 # goes on from X-TAXII-Date-Added-Last. Without that header it stops and says why.
-"$GEN" --count 10 --tlp green --plain --seed 3 >"$TMP/plain.json"
-plain_server() { # [args]: starts the fixture, sets XPORT; it stops when its stdin closes
-    exec {XIN}> >("$TAXII_PLAIN" "$TMP/plain.json" "$@" >"$TMP/plain.port" 2>&1)
-    for _ in $(seq 100); do grep -q '^port' "$TMP/plain.port" && break; sleep 0.05; done
-    XPORT=$(sed -n 's/^port //p' "$TMP/plain.port")
-}
 plain_server --page 3
 new_node x || exit 1
 X=$DATA
@@ -244,7 +253,11 @@ expect_eq "match[version]=all shows both" "$(jqb '[.objects[].modified] | join("
 
 # ---- push: B sends its outbox to E, which cannot reach B. E knows B as a peer that only
 # pushes: what arrives is attributed to B's organisation and its signatures checked.
+t0=$(date +%s%N)
 stop_node "$B_PID" # from here on only `sync --once` runs rounds at B
+expect_eq "stopping cancels the silent peer's round at once (under 5 s)" \
+    "$(( ($(date +%s%N) - t0) / 1000000000 < 5 ))" 1
+exec {SILENT_IN}>&-
 new_node e || exit 1
 E=$DATA
 cm org add node-b --data "$E" >/dev/null
