@@ -1,5 +1,5 @@
 /*
- * peer.c — `certmesh peer add|list|remove|status`: the other CERTs' nodes this node pulls
+ * peer.c — `certmesh peer add|set|list|remove|status`: the other CERTs' nodes this node pulls
  * from and pushes to. Each peer maps to a local organisation, so what it sends is
  * attributed to that organisation and the node's access rules apply to it unchanged.
  */
@@ -16,6 +16,10 @@ static const char usage[] =
     "                         [--pull REMOTE[=LOCAL]]... [--push LOCAL[=REMOTE]]...\n"
     "                         [--interval SECONDS] [--require-signatures] [--transitive]\n"
     "                         --data DIR\n"
+    "       certmesh peer set NAME [--url URL] [--key ID:SECRET] [--tls-fingerprint PIN]\n"
+    "                         [--signing-key BASE64] [--interval SECONDS] [--pull …]...\n"
+    "                         [--push …]... [--[no-]require-signatures] [--[no-]transitive]\n"
+    "                         --data DIR\n"
     "       certmesh peer list|status --data DIR\n"
     "       certmesh peer remove NAME --data DIR\n"
     "\n"
@@ -27,6 +31,8 @@ static const char usage[] =
     "          --url, --key and --tls-fingerprint a peer that only pushes to this node\n"
     "          (with a sync key issued here): what it sends is attributed to ORG and its\n"
     "          signatures checked against --signing-key\n"
+    "  set     changes a peer in place, keeping its links and cursors: a new pin after it\n"
+    "          rotated its certificate, a new key, more links (serve picks it up at once)\n"
     "  list    one line per peer: NAME, ORG, URL, pulled and pushed links\n"
     "  status  one line per peer: NAME, last success, failures in a row, last error,\n"
     "          pushed versions queued to be sent again\n"
@@ -104,84 +110,134 @@ static int add_links(struct store *s, const char *peer, bool push, const char *s
     return 0;
 }
 
-/* What `peer add` was told. */
+/* What `peer add` or `peer set` was told. */
 struct peer_spec {
     const char *data, *org, *url, *key, *pin, *signing, *interval;
     struct cmd_list pull, push;
-    bool require, transitive;
+    bool require, no_require, transitive, no_transitive;
 };
 
-static int peer_add(struct store *s, const char *name, const struct peer_spec *o)
+/* Applies the connection options given to p: checked, the key sealed under this node's
+ * pepper. Returns 0, or the exit status (the error printed). */
+static int apply_spec(const struct peer_spec *o, struct store_peer *p)
 {
     struct err err;
-    struct store_peer p = {0};
-    int64_t iv = 60;
-    const char *url = o->url, *key = o->key, *pin = o->pin;
-    /* A peer that only pushes to us needs no way to reach it: its key here is one we
-     * issued (key new --role sync), and its organisation and signing key say how what it
-     * sends is attributed and checked. */
-    bool receive_only = url == NULL && key == NULL && pin == NULL;
-    if (o->org == NULL || (!receive_only && (url == NULL || key == NULL || pin == NULL)) ||
-        (receive_only && (o->pull.n > 0 || o->push.n > 0))) {
-        cmd_error("peer add needs --org, and --url, --key and --tls-fingerprint unless the "
-                  "peer only pushes to this node (then no --pull or --push)");
-        return 2;
-    }
-    if (receive_only) {
-        url = key = pin = "";
-    }
-    size_t ul = strlen(url);
-    if ((!receive_only && (strncmp(pin, "sha256//", 8) != 0 || strlen(pin) != 52 || ul == 0 ||
-                           url[ul - 1] != '/' || strchr(key, ':') == NULL)) ||
+    size_t ul = o->url ? strlen(o->url) : 0;
+    int64_t iv = p->interval;
+    if ((o->url != NULL && (ul == 0 || o->url[ul - 1] != '/')) ||
+        (o->key != NULL && strchr(o->key, ':') == NULL) ||
+        (o->pin != NULL && (strncmp(o->pin, "sha256//", 8) != 0 || strlen(o->pin) != 52)) ||
         (o->interval != NULL && str_to_i64(o->interval, 1, 86400, &iv) != 0)) {
         cmd_error("--url must end in '/', --key is ID:SECRET, --tls-fingerprint is sha256//BASE64 "
                   "(44 characters), --interval 1-86400");
         return 2;
     }
-    /* the credential the peer issued is kept sealed under this node's pepper */
-    unsigned char pepper[ACCESS_PEPPER_BYTES], seal[ACCESS_SEAL_KEY_BYTES];
-    if (!receive_only) {
+    if (o->key != NULL) {
+        /* the credential the peer issued is kept sealed under this node's pepper */
+        unsigned char pepper[ACCESS_PEPPER_BYTES], seal[ACCESS_SEAL_KEY_BYTES];
         if (cmd_load_pepper(o->data, pepper) != 0) {
             return 1;
         }
         access_seal_key(pepper, seal);
         sodium_memzero(pepper, sizeof(pepper));
-        int sealed = access_seal(seal, key, p.key, sizeof(p.key), &err);
+        int sealed = access_seal(seal, o->key, p->key, sizeof(p->key), &err);
         sodium_memzero(seal, sizeof(seal));
         if (sealed != 0) {
             cmd_error("--key: %s", err.msg);
             return 2;
         }
     }
-    if (str_copy(p.name, sizeof(p.name), name) != 0 || str_copy(p.url, sizeof(p.url), url) != 0 ||
-        str_copy(p.pin, sizeof(p.pin), pin) != 0 ||
-        str_copy(p.signing_key, sizeof(p.signing_key), o->signing ? o->signing : "") != 0) {
+    if ((o->url != NULL && str_copy(p->url, sizeof(p->url), o->url) != 0) ||
+        (o->pin != NULL && str_copy(p->pin, sizeof(p->pin), o->pin) != 0) ||
+        (o->signing != NULL && str_copy(p->signing_key, sizeof(p->signing_key), o->signing) != 0)) {
         cmd_error("a value is too long");
         return 2;
     }
-    if (cmd_org_id(s, o->org, &p.org_id) != 0) {
-        return 1;
+    p->interval = iv;
+    p->require_signatures = o->require ? true : o->no_require ? false : p->require_signatures;
+    p->transitive = o->transitive ? true : o->no_transitive ? false : p->transitive;
+    /* A peer that only pushes to us needs no way to reach it: its key here is one we
+     * issued (key new --role sync), and its organisation and signing key say how what it
+     * sends is attributed and checked. One we reach needs all three. */
+    bool reach = p->url[0] != '\0' || p->key[0] != '\0' || p->pin[0] != '\0';
+    if (reach && (p->url[0] == '\0' || p->key[0] == '\0' || p->pin[0] == '\0')) {
+        cmd_error("a peer this node reaches needs --url, --key and --tls-fingerprint");
+        return 2;
     }
-    p.interval = iv;
-    p.require_signatures = o->require;
-    p.transitive = o->transitive;
+    if (!reach && (o->pull.n > 0 || o->push.n > 0)) {
+        cmd_error("--pull and --push need --url, --key and --tls-fingerprint");
+        return 2;
+    }
+    return 0;
+}
+
+/* Stores the peer (added, or changed) with its new links and an audit row, in one commit. */
+static int save_peer(struct store *s, struct store_peer *p, bool add, const struct peer_spec *o)
+{
+    struct err err;
     char detail[1024];
-    snprintf(detail, sizeof(detail), "peer=%s org=%s url=%s", name, o->org, url);
-    int rc = store_begin(s, &err) != 0 || store_peer_add(s, &p, &err) != 0 ? -1 : 0;
+    snprintf(detail, sizeof(detail), "peer=%s url=%s pin=%s signing_key=%s key=%s", p->name, p->url,
+             p->pin, p->signing_key, o->key ? "new" : "kept");
+    int rc = store_begin(s, &err) != 0 ||
+                     (add ? store_peer_add(s, p, &err) : store_peer_update(s, p, &err)) != 0
+                 ? -1
+                 : 0;
     for (int i = 0; rc == 0 && i < o->pull.n; i++) {
-        rc = add_links(s, name, false, o->pull.v[i], &err);
+        rc = add_links(s, p->name, false, o->pull.v[i], &err);
     }
     for (int i = 0; rc == 0 && i < o->push.n; i++) {
-        rc = add_links(s, name, true, o->push.v[i], &err);
+        rc = add_links(s, p->name, true, o->push.v[i], &err);
     }
-    sodium_memzero(p.key, sizeof(p.key));
-    if (rc != 0 || cmd_audit_admin(s, "peer.add", detail) != 0 || store_commit(s, &err) != 0) {
+    sodium_memzero(p->key, sizeof(p->key));
+    if (rc != 0 || cmd_audit_admin(s, add ? "peer.add" : "peer.set", detail) != 0 ||
+        store_commit(s, &err) != 0) {
         store_rollback(s);
         cmd_error("%s", err.msg);
         return 1;
     }
-    fprintf(stderr, "added peer %s\n", name);
+    fprintf(stderr, "%s peer %s\n", add ? "added" : "changed", p->name);
     return 0;
+}
+
+static int peer_add(struct store *s, const char *name, const struct peer_spec *o)
+{
+    struct store_peer p = {.interval = 60};
+    if (o->org == NULL || o->no_require || o->no_transitive) {
+        cmd_error("peer add needs --org (and takes no --no-… options)");
+        return 2;
+    }
+    if (str_copy(p.name, sizeof(p.name), name) != 0) {
+        cmd_error("the name is too long");
+        return 2;
+    }
+    int rc = apply_spec(o, &p);
+    if (rc != 0) {
+        return rc;
+    }
+    if (cmd_org_id(s, o->org, &p.org_id) != 0) {
+        return 1;
+    }
+    return save_peer(s, &p, true, o);
+}
+
+/* Changes a peer in place: its links and cursors stay (a new certificate pin after the
+ * peer rotated its certificate, a new key, another interval). */
+static int peer_set(struct store *s, const char *name, const struct peer_spec *o)
+{
+    struct store_peer p;
+    struct err err;
+    int found = store_peer_get(s, name, &p, &err);
+    if (found != 0) {
+        cmd_error(found > 0 ? "no peer '%s'" : "%s", found > 0 ? name : err.msg);
+        return 1;
+    }
+    if (o->org != NULL) {
+        cmd_error("a peer's organisation does not change (what it sent is attributed to it): "
+                  "remove the peer and add it again");
+        return 2;
+    }
+    int rc = apply_spec(o, &p);
+    return rc != 0 ? rc : save_peer(s, &p, false, o);
 }
 
 int cmd_peer(int argc, char **argv)
@@ -197,7 +253,9 @@ int cmd_peer(int argc, char **argv)
                              CMD_LIST("push", &o.push),
                              CMD_VALUE("interval", &o.interval),
                              CMD_FLAG("require-signatures", &o.require),
+                             CMD_FLAG("no-require-signatures", &o.no_require),
                              CMD_FLAG("transitive", &o.transitive),
+                             CMD_FLAG("no-transitive", &o.no_transitive),
                              CMD_END};
     struct cmd_args a;
     struct err err;
@@ -208,7 +266,8 @@ int cmd_peer(int argc, char **argv)
         return 0;
     }
     const char *verb = a.n_pos > 0 ? a.pos[0] : "";
-    bool named = strcmp(verb, "add") == 0 || strcmp(verb, "remove") == 0;
+    bool named =
+        strcmp(verb, "add") == 0 || strcmp(verb, "set") == 0 || strcmp(verb, "remove") == 0;
     if (a.n_pos != (named ? 2 : 1) ||
         (!named && strcmp(verb, "list") != 0 && strcmp(verb, "status") != 0)) {
         fputs(usage, stderr);
@@ -221,6 +280,8 @@ int cmd_peer(int argc, char **argv)
     int rc = 0;
     if (strcmp(verb, "add") == 0) {
         rc = peer_add(s, a.pos[1], &o);
+    } else if (strcmp(verb, "set") == 0) {
+        rc = peer_set(s, a.pos[1], &o);
     } else if (strcmp(verb, "remove") == 0) {
         int r = -1;
         char detail[256];

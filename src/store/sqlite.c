@@ -1174,6 +1174,28 @@ int store_peer_add(struct store *s, const struct store_peer *p, struct err *err)
     return rc == SQLITE_DONE ? 0 : db_fail(s, err, "add peer");
 }
 
+int store_peer_update(struct store *s, const struct store_peer *p, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "UPDATE peers SET url = ?2, key = ?3, pin = ?4, signing_key = ?5, interval = ?6,"
+                " require_signatures = ?7, transitive = ?8, failures = 0 WHERE id = ?1",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, p->id);
+    sqlite3_bind_text(st, 2, p->url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, p->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, p->pin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, p->signing_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, p->interval);
+    sqlite3_bind_int(st, 7, p->require_signatures);
+    sqlite3_bind_int(st, 8, p->transitive);
+    int rc = step_done(s, st, err, "change peer");
+    release(st);
+    return rc;
+}
+
 int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
                         const char *local, struct err *err)
 {

@@ -224,6 +224,10 @@ struct store_link {
 
 /* Adds a peer; err says so if the name is taken. */
 int store_peer_add(struct store *s, const struct store_peer *p, struct err *err) BASE_WARN_UNUSED;
+/* Changes peer p->id's url, key, pin, signing key, interval and flags (not its name or
+ * organisation); its failure count starts again. */
+int store_peer_update(struct store *s, const struct store_peer *p,
+                      struct err *err) BASE_WARN_UNUSED;
 int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
                         const char *local, struct err *err) BASE_WARN_UNUSED;
 /* 0 found, 1 not found, -1 error. */

@@ -141,6 +141,11 @@ static int schedule_peer(void *ctx, const struct store_peer *p)
         pthread_join(d->thread, NULL);
         d->running = d->finished = false;
     }
+    if (!d->running && d->p.id != 0 &&
+        (strcmp(d->p.url, p->url) != 0 || strcmp(d->p.pin, p->pin) != 0 ||
+         strcmp(d->p.key, p->key) != 0 || d->p.interval != p->interval)) {
+        d->at = 0; /* changed (peer set): no waiting out a backoff meant for the old one */
+    }
     if (!d->running && d->at <= r->now) {
         d->p = *p;
         if (pthread_create(&d->thread, NULL, worker, d) == 0) {

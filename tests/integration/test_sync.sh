@@ -136,6 +136,18 @@ expect_contains "the dead peer is failing" "$(cm peer status --data "$B" | grep 
 expect_eq "A keeps succeeding" "$(cm peer status --data "$B" | grep '^a' | cut -f3)" 0
 expect_eq "the silent peer is still in its first round" "$(cm peer status --data "$B" | grep '^silent' | cut -f2,3)" "never	0"
 cm peer remove silent --data "$B"
+# a peer backed off for an hour, then fixed with `peer set`: serve runs it at once
+sqlite3 "$B/certmesh.db" "update peers set failures = 20 where name = 'down'"
+for _ in $(seq 100); do
+    [ "$(cm peer status --data "$B" | grep '^down' | cut -f3)" -ge 21 ] && break
+    sleep 0.1
+done
+cm peer set down --url "$A_URL/api/" --key "$KEY_B" --tls-fingerprint "$PIN" --data "$B" 2>/dev/null
+for _ in $(seq 100); do
+    [ "$(cm peer status --data "$B" | grep '^down' | cut -f2)" != never ] && break
+    sleep 0.1
+done
+expect_eq "a changed peer is not left to its backoff" "$(cm peer status --data "$B" | grep '^down' | cut -f3,4)" "0	-"
 
 # ---- kill -9 in the middle of a large pull: the next round ends with exactly A's objects
 "$GEN" --count 6000 --tlp green --plain --seed 11 >"$TMP/big.json"
@@ -347,5 +359,13 @@ expect_eq "the round fails for A" "$?" 1
 expect_contains "saying the certificate changed" "$(cat "$TMP/err")" "peer a: its TLS public key does not match the pinned"
 expect_eq "E still took its round" "$(printf '%s' "$out" | grep -c '^e	push	')" 1
 expect_contains "B's status for A says why" "$(cm peer status --data "$B" | grep '^a	')" "certificate changed"
+# the operator checks A's new pin out of band and sets it: links and cursors stay
+NEW_PIN=$(cm node info --data "$A" --json | jq -r .tls_fingerprint)
+cm peer set a --org node-b --tls-fingerprint "$NEW_PIN" --data "$B" 2>/dev/null
+expect_eq "a peer's organisation does not change" "$?" 2
+cm peer set a --tls-fingerprint "$NEW_PIN" --data "$B" 2>/dev/null
+expect_eq "peer set" "$?" 0
+expect_eq "A again, from where B was: nothing new" "$(cm sync --once a --data "$B" 2>/dev/null)" "a	1	0	0	0"
+expect_eq "the changes are audited" "$(sqlite3 "$B/certmesh.db" "select count(*) from audit where action = 'peer.set'")" 2
 
 finish
