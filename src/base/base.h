@@ -57,6 +57,8 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_fini(struct buf *b);
 void buf_reset(struct buf *b);
+/* Drops everything after the first len bytes (len <= b->len). */
+void buf_truncate(struct buf *b, size_t len);
 /* Makes room for `extra` more bytes at once (fewer copies when the size is known). */
 int buf_reserve(struct buf *b, size_t extra) BASE_WARN_UNUSED;
 int buf_append(struct buf *b, const void *p, size_t n) BASE_WARN_UNUSED;

@@ -28,11 +28,12 @@
  * sender thread while the next is built and sent, settled in order. */
 struct batch {
     struct buf env;
-    struct sync_sent *sent;
+    struct sync_sent *sent; /* every version taken from the store for this envelope */
     size_t n_sent, cap_sent;
-    ts_us last;  /* date_added of the last row looked at, sent or not */
-    bool full;   /* the envelope reached SYNC_PUSH_MAX_BYTES */
-    bool failed; /* out of memory while building it */
+    size_t n_env; /* of them, in the envelope (not: too large for the peer) */
+    ts_us last;   /* date_added of the last row looked at, sent or not */
+    bool full;    /* the envelope reached SYNC_PUSH_MAX_BYTES */
+    bool failed;  /* out of memory while building it */
     CURL *c;
     struct sync_response r;
     struct err err;
@@ -52,6 +53,7 @@ struct push {
     struct store_collection coll;
     struct access_subject who; /* the peer's organisation, reading as a sync key would */
     struct access_collection facts;
+    size_t max_bytes;  /* of one envelope: ours, or the peer's max_content_length if less */
     struct batch b[2]; /* two envelopes: one in flight while the next is built and sent */
     struct batch *cur; /* the one rows go into */
     struct access_origins origins; /* submitting organisations: a peer's, or local */
@@ -62,13 +64,13 @@ static int add_row(void *ctx, const struct store_row *row)
 {
     struct push *ps = ctx;
     struct batch *b = ps->cur;
-    b->last = row->date_added;
     bool peer_origin = access_origin_is_peer(ps->s, &ps->origins, row->origin_org);
     struct access_object o = {.tlp = row->tlp,
                               .origin_org = row->origin_org,
                               .in_collection = true,
                               .from_peer = peer_origin};
     if (access_decide(&ps->who, ACCESS_READ_OBJECT, &ps->facts, &o).verdict != ACCESS_ALLOW) {
+        b->last = row->date_added;
         return 0; /* not for this peer: the cursor still moves past it */
     }
     if (b->n_sent == b->cap_sent) {
@@ -85,18 +87,32 @@ static int add_row(void *ctx, const struct store_row *row)
     memset(x, 0, sizeof(*x));
     if (str_copy(x->id, sizeof(x->id), row->stix_id) != 0 ||
         ts_parse(row->version, &x->version, NULL) != 0) {
+        b->last = row->date_added;
         return 0; /* the store only holds valid ids and versions */
     }
-    if ((b->n_sent > 0 && buf_append(&b->env, ",", 1) != 0) ||
+    size_t before = b->env.len;
+    if ((b->n_env > 0 && buf_append(&b->env, ",", 1) != 0) ||
         taxii_outgoing(ps->signer, !peer_origin, row->json, row->json_len, &b->env, ps->err) != 0) {
         b->failed = true;
         return err_set(ps->err, "out of memory");
     }
-    b->n_sent++;
-    if (b->env.len >= SYNC_PUSH_MAX_BYTES) {
-        b->full = true;
-        return 1;
+    if (b->env.len + 2 > ps->max_bytes) { /* 2: the closing "]}" */
+        buf_truncate(&b->env, before);
+        if (b->n_env > 0) {
+            b->full = true; /* this row starts the next envelope */
+            return 1;
+        }
+        /* alone too large for the peer: never sent, reported after its attempts */
+        x->outcome = SYNC_FAILED;
+        snprintf(x->msg, sizeof(x->msg), "larger than the peer takes (max_content_length %zu)",
+                 ps->max_bytes);
+        b->n_sent++;
+        b->last = row->date_added;
+        return 0;
     }
+    b->n_sent++;
+    b->n_env++;
+    b->last = row->date_added;
     return 0;
 }
 
@@ -104,7 +120,7 @@ static int envelope_start(struct push *ps, struct batch *b)
 {
     ps->cur = b;
     buf_reset(&b->env);
-    b->n_sent = 0;
+    b->n_sent = b->n_env = 0;
     b->full = b->failed = false;
     return buf_puts(&b->env, "{\"objects\":[") == 0 ? 0 : err_set(ps->err, "out of memory");
 }
@@ -304,7 +320,7 @@ static int push_retries(struct push *ps)
             b->sent[b->n_sent - 1].attempts = q[i].attempts;
         }
     }
-    if (rc == 0 && b->n_sent > 0) {
+    if (rc == 0 && b->n_env > 0) {
         send_batch(ps, b);
         rc = wait_batch(ps, b);
     }
@@ -328,7 +344,7 @@ static int push_retries(struct push *ps)
  * commit. */
 static int finish_batch(struct push *ps, struct batch *b)
 {
-    if (b->n_sent > 0 && wait_batch(ps, b) != 0) {
+    if (b->n_env > 0 && wait_batch(ps, b) != 0) {
         return -1; /* the cursor stays: the page goes again next round */
     }
     char text[32];
@@ -370,7 +386,7 @@ static int push_new(struct push *ps, int64_t cursor)
         if (b->last == cursor) {
             break; /* nothing new */
         }
-        if (b->n_sent > 0) {
+        if (b->n_env > 0) {
             send_batch(ps, b);
         }
         if (prev != NULL && finish_batch(ps, prev) != 0) {
@@ -423,6 +439,35 @@ static int push_link(void *ctx, const struct store_link *l)
     return push_retries(ps) == 0 ? push_new(ps, cursor) : -1;
 }
 
+static int has_link(void *ctx, const struct store_link *l)
+{
+    (void)l;
+    *(bool *)ctx = true;
+    return 1;
+}
+
+/* The peer's max_content_length from its API root (TAXII 2.1 section 4.2): no envelope
+ * goes over it. */
+static int peer_limit(struct push *ps)
+{
+    struct batch *b = &ps->b[0];
+    long status = 0;
+    if (sync_http(b->c, ps->p, ps->p->url, NULL, &b->r, &status, ps->err) != 0) {
+        return -1;
+    }
+    if (status != 200) {
+        return sync_http_failed(ps->p, "reading its API root", status, &b->r, ps->err);
+    }
+    struct err perr;
+    json_t *root = jx_parse(b->r.body.data ? b->r.body.data : "", b->r.body.len, 8, &perr);
+    json_int_t max = json_integer_value(json_object_get(root, "max_content_length"));
+    json_decref(root);
+    if (max > 1024 && (uint64_t)max < ps->max_bytes) {
+        ps->max_bytes = (size_t)max;
+    }
+    return 0;
+}
+
 int sync_push(struct store *s, const struct store_peer *p, const struct sync_env *env, CURL *c,
               struct sync_stats *st, struct err *err)
 {
@@ -433,6 +478,7 @@ int sync_push(struct store *s, const struct store_peer *p, const struct sync_env
                                      .transitive = p->transitive};
     snprintf(ps.who.key_id, sizeof(ps.who.key_id), "push:%.24s", p->name);
     int rc = 0;
+    ps.max_bytes = SYNC_PUSH_MAX_BYTES;
     for (int k = 0; k < 2; k++) {
         struct batch *b = &ps.b[k];
         buf_init(&b->r.body, SYNC_MAX_RESPONSE);
@@ -444,7 +490,14 @@ int sync_push(struct store *s, const struct store_peer *p, const struct sync_env
             rc = err_set(err, "out of memory");
         }
     }
-    if (rc == 0) {
+    bool any = false;
+    if (rc == 0 && store_peer_links(s, p->id, true, has_link, &any, err) != 0) {
+        rc = -1;
+    }
+    if (rc == 0 && any) {
+        rc = peer_limit(&ps);
+    }
+    if (rc == 0 && any) {
         rc = store_peer_links(s, p->id, true, push_link, &ps, err);
     }
     for (int k = 0; k < 2; k++) {

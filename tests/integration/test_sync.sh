@@ -347,6 +347,30 @@ out=$(cm sync --once e --data "$B" 2>/dev/null | grep push)
 expect_eq "a repeated page: everything E may have, taken" "$(printf '%s' "$out" | cut -f1-3,5-7)" "e	push	14	1	0	0"
 expect_eq "no duplicates at E (5006 arrives now)" "$(( $(sqlite3 "$E/certmesh.db" "select count(*) from entries") - before ))" 2
 
+# ---- a peer that takes small bodies: no envelope passes its max_content_length (read from
+# its API root), and a version that alone is larger is never sent, but kept to report
+new_node g || exit 1
+G=$DATA
+cm org add node-b --data "$G" >/dev/null
+KEY_B_AT_G=$(cm key new --org node-b --role sync --data "$G")
+SMALL=$(cm collection add --title Small --alias small --audience node-b --write node-b --data "$G")
+cm peer add b --org node-b --signing-key "$B_SIGN" --data "$G" 2>/dev/null
+TLS=1 start_node "$G" --max-content-length 2048 || exit 1
+G_INFO=$(cm node info --data "$G" --json)
+cm org add node-g --data "$B" >/dev/null
+cm collection add --title Outbox2 --alias outbox2 --audience cert-b,node-g --write cert-b --data "$B" >/dev/null
+big=$(indicator 6100 "$TLP_GREEN" | sed "s|}\$|,\"description\":\"$(head -c 3000 /dev/zero | tr '\0' x)\"}|")
+bundle "$(indicator 6001 "$TLP_GREEN")" "$(indicator 6002 "$TLP_GREEN")" "$(indicator 6003 "$TLP_GREEN")" \
+    "$(indicator 6004 "$TLP_GREEN")" "$(indicator 6005 "$TLP_GREEN")" "$big" "$(indicator 6006 "$TLP_GREEN")" >"$TMP/out4.json"
+cm import --data "$B" --collection outbox2 --as cert-b "$TMP/out4.json" 2>/dev/null
+cm peer add g --org node-g --url "$URL/api/" --key "$KEY_B_AT_G" \
+    --tls-fingerprint "$(printf '%s' "$G_INFO" | jq -r .tls_fingerprint)" --push "outbox2=$SMALL" --data "$B" 2>/dev/null
+expect_eq "small bodies: every version that fits is taken, the large one kept to retry" \
+    "$(cm sync --once g --data "$B" 2>/dev/null | grep push)" "g	push	9	8	0	1	0"
+expect_eq "G holds the six that fit" "$(cm export --data "$G" --collection small 2>/dev/null | jq -r '[.objects[] | select(.type == "indicator") | .id | .[-4:]] | sort | join(" ")')" \
+    "6001 6002 6003 6004 6005 6006"
+expect_contains "B's queue says why" "$(sqlite3 "$B/certmesh.db" "select error from push_retry")" "larger than the peer takes (max_content_length 2048)"
+
 # ---- A's certificate changes (a new key): B's sync with A stops and says why; E goes on
 A_PORT=${A_URL##*:}
 stop_node "$A_PID"
