@@ -10,6 +10,8 @@
  */
 #include "store/store.h"
 
+#include <limits.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,7 @@ struct store {
     uint64_t tick;
     char coll_text[UUID_TEXT]; /* the last collection id mapped to its integer key */
     int64_t coll_key;
+    pthread_mutex_t *writer; /* this database's writers in this process (NULL: none) */
     bool in_tx;
     bool in_read;
     ts_us clock; /* last date_added handed out, valid inside a transaction */
@@ -162,6 +165,39 @@ static int exec(struct store *s, const char *sql, struct err *err)
     return 0;
 }
 
+/* Writers of one database within this process take turns on a mutex before BEGIN
+ * IMMEDIATE. Left to SQLite's busy handler, a waiting writer sleeps 1, 2, 5, 10 … 100 ms
+ * between tries and wakes late (perf: a receiving node's cores idled between the
+ * envelopes of two concurrent POSTs). Other processes still meet the busy timeout. The
+ * registry only grows: a process opens a handful of databases. */
+#define WRITERS_MAX 16
+static struct {
+    char path[PATH_MAX];
+    pthread_mutex_t mu;
+} writers[WRITERS_MAX];
+static int n_writers;
+static pthread_mutex_t writers_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t *writer_of(const char *path)
+{
+    char real[PATH_MAX];
+    if (realpath(path, real) == NULL) {
+        return NULL; /* not created yet (init): one writer anyway */
+    }
+    pthread_mutex_t *mu = NULL;
+    pthread_mutex_lock(&writers_mu);
+    for (int i = 0; i < n_writers && mu == NULL; i++) {
+        mu = strcmp(writers[i].path, real) == 0 ? &writers[i].mu : NULL;
+    }
+    if (mu == NULL && n_writers < WRITERS_MAX) {
+        str_copy(writers[n_writers].path, sizeof(writers[n_writers].path), real);
+        pthread_mutex_init(&writers[n_writers].mu, NULL);
+        mu = &writers[n_writers++].mu;
+    }
+    pthread_mutex_unlock(&writers_mu);
+    return mu;
+}
+
 int store_open(const char *path, bool create, struct store **out, struct err *err)
 {
     struct store *s = calloc(1, sizeof(*s));
@@ -175,6 +211,7 @@ int store_open(const char *path, bool create, struct store **out, struct err *er
         goto fail;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    s->writer = writer_of(path);
     sqlite3_extended_result_codes(s->db, 1);
     /* FULL: an acknowledged POST survives a crash of the machine, not only of the process. */
     if (exec(s,
@@ -247,13 +284,22 @@ int store_begin(struct store *s, struct err *err)
     if (s->in_tx || s->in_read) {
         return err_set(err, "database: transaction already open");
     }
+    if (s->writer != NULL) {
+        pthread_mutex_lock(s->writer);
+    }
     if (exec(s, "BEGIN IMMEDIATE", err) != 0) {
+        if (s->writer != NULL) {
+            pthread_mutex_unlock(s->writer);
+        }
         return -1;
     }
     sqlite3_stmt *st = stmt(s, ST_CLOCK_GET, err);
     if (st == NULL || sqlite3_step(st) != SQLITE_ROW) {
         db_fail(s, err, "read clock");
         exec(s, "ROLLBACK", NULL);
+        if (s->writer != NULL) {
+            pthread_mutex_unlock(s->writer);
+        }
         return -1;
     }
     s->clock = sqlite3_column_int64(st, 0);
@@ -288,6 +334,9 @@ int store_commit(struct store *s, struct err *err)
         return -1;
     }
     s->in_tx = false;
+    if (s->writer != NULL) {
+        pthread_mutex_unlock(s->writer);
+    }
     return 0;
 }
 
@@ -296,6 +345,9 @@ void store_rollback(struct store *s)
     if (s->in_tx) {
         exec(s, "ROLLBACK", NULL);
         s->in_tx = false;
+        if (s->writer != NULL) {
+            pthread_mutex_unlock(s->writer);
+        }
     }
 }
 

@@ -24,6 +24,10 @@
 #include <strings.h>
 #include <time.h>
 
+/* Envelopes on their way at once: the peer parses and verifies one while it stores
+ * another (perf: with one in flight the receiver's cores idled between envelopes). */
+#define PUSH_IN_FLIGHT 3
+
 /* One envelope: built by the round's thread, POSTed (and its status followed) by a
  * sender thread while the next is built and sent, settled in order. */
 struct batch {
@@ -53,10 +57,10 @@ struct push {
     struct store_collection coll;
     struct access_subject who; /* the peer's organisation, reading as a sync key would */
     struct access_collection facts;
-    size_t max_bytes;  /* of one envelope: ours, or the peer's max_content_length if less */
-    struct batch b[2]; /* two envelopes: one in flight while the next is built and sent */
-    struct batch *cur; /* the one rows go into */
-    struct access_origins origins; /* submitting organisations: a peer's, or local */
+    size_t max_bytes; /* of one envelope: ours, or the peer's max_content_length if less */
+    struct batch b[PUSH_IN_FLIGHT]; /* envelopes: some in flight while the next is built */
+    struct batch *cur;              /* the one rows go into */
+    struct access_origins origins;  /* submitting organisations: a peer's, or local */
 };
 
 /* A row of the collection: into the envelope if the peer may have it. */
@@ -358,15 +362,23 @@ static int finish_batch(struct push *ps, struct batch *b)
     return 0;
 }
 
-/* The new versions of the link, page by page: while one page is on its way (the peer
- * parses, verifies and stores it), the next is read and sent; they are settled in order,
- * so the cursor never passes a page that is not settled. */
+/* The new versions of the link, page by page: while pages are on their way (the peer
+ * parses, verifies and stores them), the next is read and sent, up to PUSH_IN_FLIGHT at
+ * once; they are settled in order, so the cursor never passes a page that is not. */
 static int push_new(struct push *ps, int64_t cursor)
 {
-    struct batch *prev = NULL;
-    int rc = 0;
-    for (int k = 0;; k ^= 1) {
-        struct batch *b = &ps->b[k];
+    struct batch *queue[PUSH_IN_FLIGHT]; /* sent, not yet settled: oldest first */
+    int queued = 0, next = 0, rc = 0;
+    for (;;) {
+        if (queued == PUSH_IN_FLIGHT) { /* every batch is out: settle the oldest */
+            rc = finish_batch(ps, queue[0]);
+            memmove(queue, queue + 1, (size_t)--queued * sizeof(*queue));
+            if (rc != 0) {
+                break;
+            }
+        }
+        struct batch *b = &ps->b[next]; /* round robin: the one settled longest ago */
+        next = (next + 1) % PUSH_IN_FLIGHT;
         struct store_query q = {.coll = ps->coll.id,
                                 .added_after = cursor,
                                 .limit = SYNC_PAGE_LIMIT,
@@ -382,30 +394,25 @@ static int push_new(struct push *ps, int64_t cursor)
             rc = -1;
             break;
         }
-        more = more || b->full;
         if (b->last == cursor) {
             break; /* nothing new */
         }
         if (b->n_env > 0) {
             send_batch(ps, b);
         }
-        if (prev != NULL && finish_batch(ps, prev) != 0) {
-            prev = b; /* still to be waited for, not settled */
-            rc = -1;
-            break;
-        }
-        prev = b;
+        queue[queued++] = b;
         cursor = b->last;
-        if (!more) {
+        if (!more && !b->full) {
             break;
         }
     }
-    if (prev != NULL) {
+    /* the rest in order; after a failure only waited for, not settled */
+    for (int i = 0; i < queued; i++) {
         if (rc == 0) {
-            rc = finish_batch(ps, prev);
-        } else if (prev->in_flight) {
+            rc = finish_batch(ps, queue[i]);
+        } else if (queue[i]->in_flight) {
             struct err keep = *ps->err;
-            (void)wait_batch(ps, prev);
+            (void)wait_batch(ps, queue[i]);
             *ps->err = keep;
         }
     }
@@ -479,7 +486,7 @@ int sync_push(struct store *s, const struct store_peer *p, const struct sync_env
     snprintf(ps.who.key_id, sizeof(ps.who.key_id), "push:%.24s", p->name);
     int rc = 0;
     ps.max_bytes = SYNC_PUSH_MAX_BYTES;
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < PUSH_IN_FLIGHT; k++) {
         struct batch *b = &ps.b[k];
         buf_init(&b->r.body, SYNC_MAX_RESPONSE);
         b->r.cancel = env->cancel;
@@ -500,7 +507,7 @@ int sync_push(struct store *s, const struct store_peer *p, const struct sync_env
     if (rc == 0 && any) {
         rc = store_peer_links(s, p->id, true, push_link, &ps, err);
     }
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < PUSH_IN_FLIGHT; k++) {
         struct batch *b = &ps.b[k];
         buf_fini(&b->env);
         buf_fini(&b->r.body);
