@@ -73,6 +73,11 @@ struct cmd_args {
 int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args *a,
               const char *usage);
 
+/* What every verb does first: cmd_parse(), then -1 to go on, or the exit status to return
+ * at once (0 after --help, 2 after a usage error). */
+int cmd_start(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args *a,
+              const char *usage);
+
 /* Paths inside a data directory. */
 void cmd_path(char *out, size_t n, const char *data, const char *file);
 /* Opens the node's store; prints the error and returns NULL on failure. */

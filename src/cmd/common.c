@@ -117,6 +117,15 @@ int cmd_parse(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args
     return 0;
 }
 
+int cmd_start(int argc, char **argv, const struct cmd_opt *opts, struct cmd_args *a,
+              const char *usage)
+{
+    if (cmd_parse(argc, argv, opts, a, usage) != 0) {
+        return 2;
+    }
+    return a->help ? 0 : -1;
+}
+
 void cmd_path(char *out, size_t n, const char *data, const char *file)
 {
     snprintf(out, n, "%s/%s", data, file);

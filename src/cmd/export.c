@@ -41,11 +41,9 @@ int cmd_export(int argc, char **argv)
                              CMD_FLAG("all-versions", &all),  CMD_END};
     struct cmd_args a;
     struct err err;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     if (coll_s == NULL || a.n_pos != 0) {
         fputs(usage, stderr);

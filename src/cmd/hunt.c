@@ -1009,11 +1009,9 @@ int cmd_hunt(int argc, char **argv)
                              CMD_VALUE("map", &map_file),
                              CMD_END};
     struct cmd_args a;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     struct run r = {0};
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

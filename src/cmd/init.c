@@ -32,11 +32,9 @@ int cmd_init(int argc, char **argv)
     char *cert = NULL, *key = NULL;
     char path[4096];
     int rc = 1;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     if (data == NULL || a.n_pos != 0) {
         fputs(usage, stderr);

@@ -24,11 +24,9 @@ int cmd_node(int argc, char **argv)
     struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_FLAG("json", &json), CMD_END};
     struct cmd_args a;
     struct err err;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     if (a.n_pos != 1 || strcmp(a.pos[0], "info") != 0) {
         fputs(usage, stderr);

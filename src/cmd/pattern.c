@@ -172,11 +172,9 @@ int cmd_pattern(int argc, char **argv)
                              CMD_VALUE("observations", &observations),
                              CMD_END};
     struct cmd_args a;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     if (a.n_pos == 1 && strcmp(a.pos[0], "match") == 0) {
         if ((one == NULL) == (file == NULL) || observations == NULL) {

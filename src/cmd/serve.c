@@ -42,11 +42,9 @@ int cmd_serve(int argc, char **argv)
     struct cmd_args a;
     struct err err;
     int64_t threads = 8, max_body = 100 * 1024 * 1024;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     if (data == NULL || listen == NULL || a.n_pos != 0) {
         fputs(usage, stderr);

@@ -56,11 +56,9 @@ int cmd_sync(int argc, char **argv)
     struct cmd_opt opts[] = {CMD_VALUE("data", &data), CMD_FLAG("once", &once), CMD_END};
     struct cmd_args a;
     struct err err;
-    if (cmd_parse(argc, argv, opts, &a, usage) != 0) {
-        return 2;
-    }
-    if (a.help) {
-        return 0;
+    int done = cmd_start(argc, argv, opts, &a, usage);
+    if (done >= 0) {
+        return done;
     }
     if (!once || a.n_pos > 1) {
         fputs(usage, stderr);
