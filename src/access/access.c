@@ -401,19 +401,19 @@ int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct
 
 /* ---- the extension the signatures live in ------------------------------------------------- */
 
-#define TLP_CLEAR_ID "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
-
 int access_signer_publish(struct access_signer *sg, const char *node_id, const char *node_name,
                           ts_us created, struct err *err)
 {
     char when[TS_MAX_TEXT], identity[STIX_ID_MAX];
+    const char *clear = stix_tlp_marking_id(STIX_TLP_CLEAR);
     ts_format(created, 3, when);
     snprintf(identity, sizeof(identity), "identity--%s", node_id);
     snprintf(sg->ext, sizeof(sg->ext), "extension-definition--%s", node_id);
+    snprintf(sg->ext_key, sizeof(sg->ext_key), "\"%s\":{", sg->ext);
     json_t *ident =
         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s]}", "type", "identity", "spec_version", "2.1",
                   "id", identity, "created", when, "modified", when, "name", node_name,
-                  "identity_class", "organization", "object_marking_refs", TLP_CLEAR_ID);
+                  "identity_class", "organization", "object_marking_refs", clear);
     json_t *def = json_pack(
         "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:[s],s:[s]}", "type", "extension-definition",
         "spec_version", "2.1", "id", sg->ext, "created", when, "modified", when, "created_by_ref",
@@ -426,8 +426,7 @@ int access_signer_publish(struct access_signer *sg, const char *node_id, const c
         "\"signature\":{\"type\":\"string\",\"description\":\"base64 of the 64-byte Ed25519 "
         "signature\"},\"signed_by\":{\"type\":\"string\",\"description\":\"base64 of the "
         "signer's 32-byte public key\"}}}",
-        "version", "1.0", "extension_types", "property-extension", "object_marking_refs",
-        TLP_CLEAR_ID);
+        "version", "1.0", "extension_types", "property-extension", "object_marking_refs", clear);
     json_t *arr = ident && def ? json_pack("[OO]", ident, def) : NULL;
     int rc = arr == NULL || access_sign(ident, sg->ext, sg->sk, err) != 0 ||
                      access_sign(def, sg->ext, sg->sk, err) != 0

@@ -141,8 +141,9 @@ int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64],
  * and its extension-definition, both TLP:CLEAR, themselves signed. */
 struct access_signer {
     unsigned char sk[64];
-    char ext[STIX_ID_MAX]; /* "extension-definition--<node id>" */
-    char *published;       /* malloc'ed JSON array, placed beside what is signed */
+    char ext[STIX_ID_MAX];         /* "extension-definition--<node id>" */
+    char ext_key[STIX_ID_MAX + 8]; /* "\"extension-definition--<node id>\":{", as stored */
+    char *published;               /* malloc'ed JSON array, placed beside what is signed */
 };
 
 /* Builds signer->published for a node (STIX 2.1 section 7.3: an extension-definition

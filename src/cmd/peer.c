@@ -67,15 +67,13 @@ static int print_status(void *ctx, const struct store_peer *p)
     if (p->last_ok > 0) {
         ts_format(p->last_ok, 0, ok);
     }
-    struct store_retry *q = NULL;
-    size_t queued = 0;
+    int64_t queued = 0;
     struct err err;
-    if (store_push_retry_list(s, NULL, p->id, 1000000, &q, &queued, &err) != 0) {
-        queued = 0;
+    if (store_push_retry_count(s, p->id, &queued, &err) != 0) {
+        queued = -1; /* shown as such: the count could not be read */
     }
-    free(q);
-    printf("%s\t%s\t%lld\t%s\t%zu\n", p->name, p->url[0] ? ok : "receives only",
-           (long long)p->failures, p->last_error[0] ? p->last_error : "-", queued);
+    printf("%s\t%s\t%lld\t%s\t%lld\n", p->name, p->url[0] ? ok : "receives only",
+           (long long)p->failures, p->last_error[0] ? p->last_error : "-", (long long)queued);
     return 0;
 }
 

@@ -1532,16 +1532,14 @@ int store_push_retry_list(struct store *s, const struct store_link *l, int64_t p
     *n = 0;
     if (prepare(s,
                 "SELECT stix_id, version, attempts, error, local, remote FROM push_retry"
-                " WHERE peer = ?1 AND (?2 IS NULL OR (local = ?2 AND remote = ?4))"
+                " WHERE peer = ?1 AND local = ?2 AND remote = ?4"
                 " ORDER BY stix_id, version LIMIT ?3",
                 &st, err)) {
         return -1;
     }
     sqlite3_bind_int64(st, 1, peer);
-    if (l != NULL) {
-        sqlite3_bind_text(st, 2, l->local, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, l->remote, -1, SQLITE_STATIC);
-    }
+    sqlite3_bind_text(st, 2, l->local, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, l->remote, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, limit);
     size_t cap = 0;
     int rc;
@@ -1575,4 +1573,17 @@ int store_push_retry_list(struct store *s, const struct store_link *l, int64_t p
         return db_fail(s, err, "list push retries");
     }
     return 0;
+}
+
+int store_push_retry_count(struct store *s, int64_t peer, int64_t *n, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s, "SELECT count(*) FROM push_retry WHERE peer = ?1", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, peer);
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    release(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "count push retries");
 }

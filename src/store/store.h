@@ -265,9 +265,12 @@ int store_push_retry_put(struct store *s, const struct store_retry *r,
                          struct err *err) BASE_WARN_UNUSED;
 int store_push_retry_remove(struct store *s, const struct store_retry *r,
                             struct err *err) BASE_WARN_UNUSED;
-/* Up to limit retries of a push link l (NULL: all the peer's links), malloc'ed into *out. */
+/* Up to limit retries of a push link l of the peer, malloc'ed into *out. */
 int store_push_retry_list(struct store *s, const struct store_link *l, int64_t peer, int limit,
                           struct store_retry **out, size_t *n, struct err *err) BASE_WARN_UNUSED;
+/* How many versions are queued for the peer, over all its links. */
+int store_push_retry_count(struct store *s, int64_t peer, int64_t *n,
+                           struct err *err) BASE_WARN_UNUSED;
 
 /* Records a round's outcome: error NULL for success (failures reset), else the message. */
 int store_peer_result(struct store *s, int64_t peer, const char *error, struct err *err);

@@ -30,25 +30,6 @@ struct pull {
     struct err *err;
 };
 
-/* Rejects one object of a page: logged and audited (issue 5: a bad signature is). */
-static void reject(struct pull *pl, const json_t *o, const char *why)
-{
-    const char *id = jx_str(o, "id");
-    char detail[512], actor[STORE_NAME_MAX + 16];
-    snprintf(detail, sizeof(detail), "id=%s reason=%s", id ? id : "(none)", why);
-    snprintf(actor, sizeof(actor), "sync:%s", pl->p->name);
-    log_warn("sync: peer %s: %s refused: %s", pl->p->name, id ? id : "an object", why);
-    struct err err;
-    if (store_begin(pl->s, &err) != 0 ||
-        access_audit(pl->s, actor, "sync.reject", detail, &err) != 0 ||
-        store_commit(pl->s, &err) != 0) {
-        store_rollback(pl->s);
-        log_warn("sync: cannot audit a refused object: %s", err.msg);
-    }
-    pl->st->received++;
-    pl->st->failed++;
-}
-
 /* One page as the fetcher hands it over: parsed, its signatures checked. */
 struct page {
     json_t *env; /* the envelope (owned); objs borrowed from it */
@@ -96,24 +77,6 @@ static void page_free(struct page *pg)
         free(pg->why);
         free(pg);
     }
-}
-
-/* The objects of a page whose signatures access_signature_verdict() accepts (new
- * reference; NULL on out-of-memory); the others are refused, logged and audited. */
-static json_t *checked(struct pull *pl, const struct page *pg)
-{
-    json_t *out = json_array();
-    for (size_t i = 0; out != NULL && i < json_array_size(pg->objs); i++) {
-        json_t *o = json_array_get(pg->objs, i);
-        const char *why = access_signature_verdict(&pl->keys, pg->v[i], pg->signer[i]);
-        if (why != NULL) {
-            reject(pl, o, pg->v[i] < 0 ? pg->why[i] : why);
-        } else if (json_array_append(out, o) != 0) {
-            json_decref(out);
-            out = NULL;
-        }
-    }
-    return out;
 }
 
 /* ---- one pulled collection: a fetcher thread and the storing thread ---------------------
@@ -276,28 +239,33 @@ static int store_page(struct pull *pl, const struct store_link *l,
 {
     const struct store_peer *p = pl->p;
     pl->st->pages++;
-    if (pg->objs != NULL && json_array_size(pg->objs) > 0) {
-        json_t *objs = checked(pl, pg);
-        if (objs == NULL) {
+    size_t n = json_array_size(pg->objs);
+    if (n > 0) {
+        /* the verdicts on the signatures verified as the page arrived; the refused are
+         * failed, logged and audited by taxii_ingest() with the rest, in its transaction */
+        const char **verdicts = calloc(n, sizeof(*verdicts));
+        if (verdicts == NULL) {
             return err_set(pl->err, "out of memory");
         }
-        if (json_array_size(objs) > 0) {
-            char status_id[UUID_TEXT], actor[STORE_NAME_MAX + 16];
-            uuid_v4(status_id);
-            snprintf(actor, sizeof(actor), "sync:%s", p->name);
-            struct taxii_ingest_result res;
-            /* not this node's to sign; its signatures were checked as the page arrived */
-            struct taxii_ingest_opts o = {.status_id = status_id, .actor = actor, .checked = true};
-            if (taxii_ingest(pl->s, who, coll, objs, &o, &res, pl->err) != 0) {
-                json_decref(objs);
-                return -1;
-            }
-            pl->st->received += res.total;
-            pl->st->stored += res.ok;
-            pl->st->failed += res.failed;
-            buf_fini(&res.status_json);
+        for (size_t i = 0; i < n; i++) {
+            verdicts[i] = access_signature_verdict(&pl->keys, pg->v[i], pg->signer[i]);
+            verdicts[i] = verdicts[i] != NULL && pg->v[i] < 0 ? pg->why[i] : verdicts[i];
         }
-        json_decref(objs);
+        char status_id[UUID_TEXT], actor[STORE_NAME_MAX + 16];
+        uuid_v4(status_id);
+        snprintf(actor, sizeof(actor), "sync:%s", p->name);
+        struct taxii_ingest_result res;
+        /* not this node's to sign */
+        struct taxii_ingest_opts o = {.status_id = status_id, .actor = actor, .verdicts = verdicts};
+        int rc = taxii_ingest(pl->s, who, coll, pg->objs, &o, &res, pl->err);
+        free(verdicts);
+        if (rc != 0) {
+            return -1;
+        }
+        pl->st->received += res.total;
+        pl->st->stored += res.ok;
+        pl->st->failed += res.failed;
+        buf_fini(&res.status_json);
     }
     /* committed: now the cursor may move past this page */
     if (pg->last[0] != '\0' && strcmp(pg->last, cursor) != 0) {

@@ -57,6 +57,7 @@ struct push {
     struct store_collection coll;
     struct access_subject who; /* the peer's organisation, reading as a sync key would */
     struct access_collection facts;
+    unsigned mask;    /* TLP levels it may read there (access_read_mask) */
     size_t max_bytes; /* of one envelope: ours, or the peer's max_content_length if less */
     struct batch b[PUSH_IN_FLIGHT]; /* envelopes: some in flight while the next is built */
     struct batch *cur;              /* the one rows go into */
@@ -310,14 +311,20 @@ static int push_retries(struct push *ps)
         return err_set(ps->err, "out of memory");
     }
     for (size_t i = 0; i < n && rc == 0 && !b->full; i++) {
-        struct store_query sq = {
-            .coll = ps->coll.id, .added_after = -1, .limit = 1, .n_ids = 1, .n_versions = 1};
+        struct store_query sq = {.coll = ps->coll.id,
+                                 .added_after = -1,
+                                 .limit = 1,
+                                 .n_ids = 1,
+                                 .n_versions = 1,
+                                 .tlp_mask = ps->mask};
         sq.ids[0] = q[i].stix_id;
         sq.versions[0] = q[i].version;
-        sq.tlp_mask = access_read_mask(&ps->who, &ps->facts);
         size_t before = b->n_sent;
         bool more;
         rc = store_query_run(ps->s, &sq, add_row, ps, &more, ps->err) != 0 || b->failed ? -1 : 0;
+        if (rc == 0 && b->full && b->n_sent == before) {
+            break; /* the envelope is full: this one waits for the next round, still queued */
+        }
         if (rc == 0 && b->n_sent == before) {
             dropped[gone++] = q[i]; /* deleted, or no longer for this peer */
         } else if (rc == 0) {
@@ -383,7 +390,7 @@ static int push_new(struct push *ps, int64_t cursor)
                                 .added_after = cursor,
                                 .limit = SYNC_PAGE_LIMIT,
                                 .want_all = true, /* every version is pushed */
-                                .tlp_mask = access_read_mask(&ps->who, &ps->facts)};
+                                .tlp_mask = ps->mask};
         bool more = false;
         if (envelope_start(ps, b) != 0) {
             rc = -1;
@@ -438,6 +445,7 @@ static int push_link(void *ctx, const struct store_link *l)
                        "nothing of it is pushed (add the organisation to its audience)",
                        p->name, l->local);
     }
+    ps->mask = access_read_mask(&ps->who, &ps->facts);
     ps->st->push_links++;
     int64_t cursor = -1;
     if (l->cursor[0] != '\0' && str_to_i64(l->cursor, 0, INT64_MAX, &cursor) != 0) {

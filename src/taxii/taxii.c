@@ -411,9 +411,8 @@ int taxii_outgoing(const struct access_signer *sg, bool local_origin, const char
                    struct buf *out, struct err *err)
 {
     /* `"extension-definition--…":{` can only be a key: in a JSON string the quote is escaped */
-    char key[STIX_ID_MAX + 8];
-    int kn = sg ? snprintf(key, sizeof(key), "\"%s\":{", sg->ext) : 0;
-    if (sg == NULL || !local_origin || memmem(json, len, key, (size_t)kn) != NULL) {
+    if (sg == NULL || !local_origin ||
+        memmem(json, len, sg->ext_key, strlen(sg->ext_key)) != NULL) {
         return buf_append(out, json, len) == 0 ? 0 : err_set(err, "out of memory");
     }
     /* stored before this node signed what it stores: signed on the way out */
@@ -673,30 +672,34 @@ static int indicator_pattern_check(const json_t *obj, const char *where, struct 
     return 0;
 }
 
-/* Judges a peer's object's signatures; a refusal becomes its failure message (and an
- * audit row, written with the batch: in->sig_refused). -1 only when out of memory. */
+/* Judges a peer's object's signatures (or takes the caller's verdict, when given); a
+ * refusal becomes its failure message (and an audit row, written with the batch:
+ * in->sig_refused). -1 only when out of memory. */
 static int signature_refused(const json_t *obj, const struct access_peer_keys *keys,
-                             const char *where, struct incoming *in)
+                             const char *verdict, const char *where, struct incoming *in)
 {
     char signer[ACCESS_SIGNING_KEY_B64] = "", msg[ERR_MSG_MAX + 64];
     struct err verr;
-    int v = access_verify(obj, signer, &verr);
-    const char *why = access_signature_verdict(keys, v, signer);
+    const char *why = verdict;
+    if (keys != NULL) {
+        int v = access_verify(obj, signer, &verr);
+        why = access_signature_verdict(keys, v, signer);
+        why = why != NULL && v < 0 ? verr.msg : why;
+    }
     if (why == NULL) {
         return 0;
     }
-    snprintf(msg, sizeof(msg), "%s: signature: %s", where, v < 0 ? verr.msg : why);
+    snprintf(msg, sizeof(msg), "%s: signature: %s", where, why);
     log_warn("refused %s from a peer: %s", in->m.id[0] ? in->m.id : "an object", msg);
     in->sig_refused = true;
     return (in->msg = strdup(msg)) == NULL ? -1 : 0;
 }
 
-/* Validation and serialisation need no lock: done first, so that concurrent POSTs only
- * serialise on the part that touches the database. */
-/* One object: validated, its signatures judged (keys) or signed (sign), serialised. 0, or
- * -1 when out of memory. */
+/* One object: validated, its signatures judged (keys, or the caller's verdict) or
+ * signed (sign), serialised. 0, or -1 when out of memory. */
 static int prepare_one(json_t *obj, size_t i, const struct access_signer *sign,
-                       const struct access_peer_keys *keys, struct incoming *in)
+                       const struct access_peer_keys *keys, const char *verdict,
+                       struct incoming *in)
 {
     char where[32];
     struct err oerr;
@@ -714,7 +717,8 @@ static int prepare_one(json_t *obj, size_t i, const struct access_signer *sign,
         str_copy(in->m.version, sizeof(in->m.version), ver ? ver : "");
         return (in->msg = strdup(oerr.msg)) == NULL ? -1 : 0;
     }
-    if (keys != NULL && signature_refused(obj, keys, where, in) != 0) {
+    if ((keys != NULL || verdict != NULL) &&
+        signature_refused(obj, keys, verdict, where, in) != 0) {
         return -1;
     }
     if (in->msg != NULL) {
@@ -733,6 +737,7 @@ struct prepare_job {
     json_t *objects;
     const struct access_signer *sign;
     const struct access_peer_keys *keys;
+    const char *const *verdicts;
     struct incoming *in;
     atomic_size_t next;
     atomic_bool failed;
@@ -745,7 +750,8 @@ static void *prepare_some(void *arg)
     for (;;) {
         size_t from = atomic_fetch_add(&j->next, PREPARE_CHUNK);
         for (size_t i = from; i < n && i < from + PREPARE_CHUNK; i++) {
-            if (prepare_one(json_array_get(j->objects, i), i, j->sign, j->keys, &j->in[i]) != 0) {
+            if (prepare_one(json_array_get(j->objects, i), i, j->sign, j->keys,
+                            j->verdicts ? j->verdicts[i] : NULL, &j->in[i]) != 0) {
                 atomic_store(&j->failed, true);
             }
         }
@@ -760,9 +766,11 @@ static void *prepare_some(void *arg)
  * only serialise on the part that touches the database. Each object is touched by one
  * thread only. */
 static int ingest_prepare(json_t *objects, const struct access_signer *sign,
-                          const struct access_peer_keys *keys, struct incoming *in, struct err *err)
+                          const struct access_peer_keys *keys, const char *const *verdicts,
+                          struct incoming *in, struct err *err)
 {
-    struct prepare_job j = {.objects = objects, .sign = sign, .keys = keys, .in = in};
+    struct prepare_job j = {
+        .objects = objects, .sign = sign, .keys = keys, .verdicts = verdicts, .in = in};
     atomic_init(&j.next, 0);
     atomic_init(&j.failed, false);
     size_t n = json_array_size(objects);
@@ -876,12 +884,15 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
     }
     /* what a local organisation stores is what this node originates: signed; what a
      * peer's organisation stores (a push) is the peer's: its signatures are judged */
-    bool is_peer = false;
-    if (who->authenticated && access_peer_keys_load(s, who->org_id, &keys, &is_peer, err) != 0) {
+    bool is_peer = false, transitive;
+    if (who->authenticated &&
+        (o->verdicts != NULL ? store_peer_org(s, who->org_id, &is_peer, &transitive, err)
+                             : access_peer_keys_load(s, who->org_id, &keys, &is_peer, err)) != 0) {
         goto out;
     }
     signer = is_peer ? NULL : signer;
-    if (ingest_prepare(objects, signer, is_peer && !o->checked ? &keys : NULL, in, err) != 0 ||
+    const struct access_peer_keys *judge = is_peer && o->verdicts == NULL ? &keys : NULL;
+    if (ingest_prepare(objects, signer, judge, is_peer ? o->verdicts : NULL, in, err) != 0 ||
         access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
         goto out;
     }
@@ -914,10 +925,11 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         res->ok++;
     }
     for (size_t i = 0; i < n; i++) {
-        /* a refused signature is audited on its own (issue 5), like one refused on a pull */
+        /* a refused signature is audited on its own (issue 5), pulled or pushed */
         char detail[ERR_MSG_MAX + STIX_ID_MAX + 32];
-        snprintf(detail, sizeof(detail), "id=%s reason=%s", in[i].m.id, in[i].msg);
-        if (in[i].sig_refused && access_audit(s, actor, "sync.reject", detail, err) != 0) {
+        if (in[i].sig_refused &&
+            (snprintf(detail, sizeof(detail), "id=%s reason=%s", in[i].m.id, in[i].msg),
+             access_audit(s, actor, "sync.reject", detail, err) != 0)) {
             goto rollback;
         }
     }

@@ -95,8 +95,9 @@ struct taxii_ingest_opts {
      * collection when it lacks them. NULL: nothing is signed. */
     const struct access_signer *signer;
     /* What a peer's organisation stores has its signatures judged per object
-     * (access_verify, access_signature_verdict) unless the caller did so already. */
-    bool checked;
+     * (access_verify, access_signature_verdict), unless the caller judged them already:
+     * then verdicts[i] is NULL to accept objects[i], else why it is refused. */
+    const char *const *verdicts;
 };
 
 /* Validates and stores objects (a JSON array) into coll as who, in one transaction:
