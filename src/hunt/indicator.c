@@ -299,9 +299,44 @@ static bool btc_bech32_ok(const char *s, size_t n)
     return version == 0 ? chk == 1 : version > 0 && version <= 16 && chk == 0x2bc830a3;
 }
 
-/* IBAN (ISO 13616): two letters, two check digits, 11-30 letters and digits; moving the
- * first four to the end and reading letters as 10-35 gives a number whose remainder by 97
- * is 1. Spaces are allowed between groups and dropped. */
+/* The length of an IBAN in each country of the SWIFT IBAN registry (ISO 13616), with the
+ * territories that use their country's format (AX: FI; GF, GP, MQ, RE...: FR; GG, IM, JE: GB).
+ * A country code outside it, or another length, is not an IBAN: without this, a grouped
+ * "AB84 DDDD..." passes mod-97 and its normal form is an MD5 digest. */
+static const struct {
+    char cc[3];
+    unsigned char len;
+} iban_lengths[] = {
+    {"AD", 24}, {"AE", 23}, {"AL", 28}, {"AT", 20}, {"AX", 18}, {"AZ", 28}, {"BA", 20}, {"BE", 16},
+    {"BG", 22}, {"BH", 22}, {"BI", 27}, {"BL", 27}, {"BR", 29}, {"BY", 28}, {"CH", 21}, {"CR", 22},
+    {"CY", 28}, {"CZ", 24}, {"DE", 22}, {"DJ", 27}, {"DK", 18}, {"DO", 28}, {"EE", 20}, {"EG", 29},
+    {"ES", 24}, {"FI", 18}, {"FK", 18}, {"FO", 18}, {"FR", 27}, {"GB", 22}, {"GE", 22}, {"GF", 27},
+    {"GG", 22}, {"GI", 23}, {"GL", 18}, {"GP", 27}, {"GR", 27}, {"GT", 28}, {"HN", 28}, {"HR", 21},
+    {"HU", 28}, {"IE", 22}, {"IL", 23}, {"IM", 22}, {"IQ", 23}, {"IS", 26}, {"IT", 27}, {"JE", 22},
+    {"JO", 30}, {"KW", 30}, {"KZ", 20}, {"LB", 28}, {"LC", 32}, {"LI", 21}, {"LT", 20}, {"LU", 20},
+    {"LV", 21}, {"LY", 25}, {"MC", 27}, {"MD", 24}, {"ME", 22}, {"MF", 27}, {"MK", 19}, {"MN", 20},
+    {"MQ", 27}, {"MR", 27}, {"MT", 31}, {"MU", 30}, {"NC", 27}, {"NI", 28}, {"NL", 18}, {"NO", 15},
+    {"OM", 23}, {"PF", 27}, {"PK", 24}, {"PL", 28}, {"PM", 27}, {"PS", 29}, {"PT", 25}, {"QA", 29},
+    {"RE", 27}, {"RO", 24}, {"RS", 22}, {"RU", 33}, {"SA", 24}, {"SC", 31}, {"SD", 18}, {"SE", 24},
+    {"SI", 19}, {"SK", 24}, {"SM", 27}, {"SO", 23}, {"ST", 25}, {"SV", 28}, {"TF", 27}, {"TL", 23},
+    {"TN", 24}, {"TR", 26}, {"UA", 29}, {"VA", 22}, {"VG", 24}, {"WF", 27}, {"XK", 20}, {"YE", 30},
+    {"YT", 27},
+};
+
+static bool iban_length_ok(const char *iban, size_t n)
+{
+    for (size_t i = 0; i < sizeof(iban_lengths) / sizeof(iban_lengths[0]); i++) {
+        if (iban[0] == iban_lengths[i].cc[0] && iban[1] == iban_lengths[i].cc[1]) {
+            return n == iban_lengths[i].len;
+        }
+    }
+    return false;
+}
+
+/* IBAN (ISO 13616): a registered country code, two check digits and the country's number
+ * of letters and digits; moving the first four to the end and reading letters as 10-35
+ * gives a number whose remainder by 97 is 1. Spaces are allowed between groups and
+ * dropped. */
 static bool iban_norm(const char *s, size_t n, char *out, size_t cap)
 {
     size_t o = 0;
@@ -318,8 +353,7 @@ static bool iban_norm(const char *s, size_t n, char *out, size_t cap)
         out[o++] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 32) : s[i];
     }
     out[o] = '\0';
-    if (o < 15 || o > 34 || !is_alpha(out[0]) || !is_alpha(out[1]) || !is_digit(out[2]) ||
-        !is_digit(out[3])) {
+    if (o < 15 || o > 34 || !is_digit(out[2]) || !is_digit(out[3]) || !iban_length_ok(out, o)) {
         return false;
     }
     unsigned rem = 0;
@@ -444,8 +478,8 @@ int hunt_classify(const char *s, size_t n, enum hunt_type *type, char norm[HUNT_
     if (n >= 15 && is_alpha(s[0]) && is_alpha(s[1]) && is_digit(s[2]) && is_digit(s[3]) &&
         memchr(s, '.', n) == NULL) {
         if (!iban_norm(s, n, norm, HUNT_VALUE_MAX)) {
-            return err_set(err, "'%.*s' is not a valid IBAN (mod-97 check)", (int)(n > 80 ? 80 : n),
-                           s);
+            return err_set(err, "'%.*s' is not a valid IBAN (country, length or mod-97 check)",
+                           (int)(n > 80 ? 80 : n), s);
         }
         *type = HUNT_IBAN;
         return 0;

@@ -72,6 +72,7 @@ static void recognises_every_type(void)
          "0x52908400098527886e0f7030069857d2e4169ee7"},
         {"GB82 WEST 1234 5698 7654 32", "iban", "GB82WEST12345698765432"},
         {"de89370400440532013000", "iban", "DE89370400440532013000"},
+        {"NO93 8601 1117 947", "iban", "NO9386011117947"}, /* the shortest, 15 */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         CHECK(classify(cases[i].in, cases[i].type, cases[i].norm));
@@ -98,6 +99,8 @@ static void refuses_near_misses(void)
         "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", /* Bech32 checksum fails */
         "bc1qW508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", /* mixed case */
         "GB82WEST12345698765433",                     /* mod 97 fails */
+        "DE543704004405320130001",                    /* mod 97 holds, but 23 for DE's 22 */
+        "AB84 dddddddddd1dddddddd1dddddddd",          /* mod 97 holds, no such country: an MD5 */
         "0x52908400098527886E0F7030069857D2E4169EE",  /* 39 hex digits */
         "not an indicator at all",
     };
