@@ -139,6 +139,12 @@ static size_t hits_of(const struct run *r, size_t i)
     return r->inds[i].more >= 0 ? r->more[r->inds[i].more].hits : 0;
 }
 
+static size_t regex_limited_of(const struct run *r, size_t i)
+{
+    const struct ind_more *m = r->inds[i].more >= 0 ? &r->more[r->inds[i].more] : NULL;
+    return m != NULL && m->window != NULL ? hunt_window_regex_limited(m->window) : 0;
+}
+
 /* The pattern state of indicator i when it is hunted by evaluating records, else NULL. */
 static struct ind_more *pattern_of(struct run *r, int32_t tag)
 {
@@ -948,17 +954,20 @@ static int write_summary(struct run *r, double secs, const char *path)
 {
     struct buf s;
     buf_init(&s, SIZE_MAX / 2);
-    size_t hit_inds = 0;
+    size_t hit_inds = 0, limited = 0;
     for (size_t i = 0; i < r->n_inds; i++) {
         hit_inds += hits_of(r, i) > 0;
+        limited += regex_limited_of(r, i);
     }
-    int rc = buf_printf(&s,
-                        "{\"records\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,"
-                        "\"threads\":%d,\"indicators\":%zu,\"values\":%zu,\"refused\":%zu,"
-                        "\"set_aside\":%zu,\"hits\":%zu,\"indicators_hit\":%zu",
-                        r->records, (unsigned long long)r->bytes, secs,
-                        secs > 0 ? (double)r->bytes / secs / 1e6 : 0.0, r->threads, r->n_inds,
-                        hunt_index_size(r->ix), r->refused, r->n_suppressed, r->hits, hit_inds);
+    int rc =
+        buf_printf(&s,
+                   "{\"records\":%zu,\"bytes\":%llu,\"seconds\":%.3f,\"mb_per_s\":%.1f,"
+                   "\"threads\":%d,\"indicators\":%zu,\"values\":%zu,\"refused\":%zu,"
+                   "\"set_aside\":%zu,\"hits\":%zu,\"indicators_hit\":%zu,"
+                   "\"regex_limited\":%zu",
+                   r->records, (unsigned long long)r->bytes, secs,
+                   secs > 0 ? (double)r->bytes / secs / 1e6 : 0.0, r->threads, r->n_inds,
+                   hunt_index_size(r->ix), r->refused, r->n_suppressed, r->hits, hit_inds, limited);
     size_t short_len = s.len;
     rc = rc || buf_puts(&s, ",\"hits_per_indicator\":{");
     bool first = true;
@@ -966,6 +975,16 @@ static int write_summary(struct run *r, double secs, const char *path)
         if (hits_of(r, i) > 0) {
             rc = (first ? 0 : buf_puts(&s, ",")) || buf_json_str(&s, label_of(r, i)) ||
                  buf_printf(&s, ":%zu", hits_of(r, i));
+            first = false;
+        }
+    }
+    /* patterns whose MATCHES gave up at the backtracking limit (pattern_result) */
+    rc = rc || buf_puts(&s, "},\"regex_limited_indicators\":{");
+    first = true;
+    for (size_t i = 0; i < r->n_inds && rc == 0; i++) {
+        if (regex_limited_of(r, i) > 0) {
+            rc = (first ? 0 : buf_puts(&s, ",")) || buf_json_str(&s, label_of(r, i)) ||
+                 buf_printf(&s, ":%zu", regex_limited_of(r, i));
             first = false;
         }
     }

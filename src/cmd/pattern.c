@@ -87,7 +87,8 @@ static void match_line(struct pattern *p, const char *text, size_t n, const char
             for (int i = 0; i < res.n_bound && !rc; i++) {
                 rc = (i && buf_puts(&out, ",")) || buf_json_str(&out, obs->items[res.bound[i]].id);
             }
-            rc = rc || buf_printf(&out, "]%s}", res.truncated ? ",\"truncated\":true" : "");
+            rc = rc || buf_printf(&out, "]%s%s}", res.truncated ? ",\"truncated\":true" : "",
+                                  res.regex_limit ? ",\"regex_limit\":true" : "");
         }
     } else if (!ok) {
         rc = buf_printf(&out, "invalid %s", errmsg);
@@ -99,6 +100,12 @@ static void match_line(struct pattern *p, const char *text, size_t n, const char
     }
     if (rc != 0) {
         cmd_error("result too large to print");
+    }
+    if (ok && res.regex_limit && !as_json) {
+        fprintf(stderr,
+                "certmesh: '%.*s': a MATCHES comparison gave up at its backtracking "
+                "limit and counted as false\n",
+                (int)(n > 120 ? 120 : n), text);
     }
     printf("%s\n", out.data ? out.data : "");
     buf_fini(&out);

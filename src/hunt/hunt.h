@@ -248,6 +248,9 @@ void hunt_window_free(struct hunt_window *w); /* NULL is a no-op */
  * pattern over the window; *matched when this record completes a match. A match uses its
  * observations up: each is reported once. Returns 0, or -1 on out-of-memory. */
 int hunt_window_push(struct hunt_window *w, json_t *scos, ts_us t, bool *matched);
+/* How many of the window's evaluations had a MATCHES comparison give up at its
+ * backtracking limit (counted as false): a pattern the analyst should look at. */
+size_t hunt_window_regex_limited(const struct hunt_window *w);
 
 /* ---- reading logs ------------------------------------------------------------------------ */
 

@@ -369,6 +369,7 @@ struct hunt_window {
     /* what pattern_match() reads: each holds references to its roots and SCOs */
     struct pattern_observation *obs;
     size_t n;
+    size_t regex_limited; /* evaluations where a MATCHES gave up at its limit */
 };
 
 static double longest_within(const struct pattern_obs *o)
@@ -422,6 +423,11 @@ void hunt_window_free(struct hunt_window *w)
     free(w);
 }
 
+size_t hunt_window_regex_limited(const struct hunt_window *w)
+{
+    return w->regex_limited;
+}
+
 int hunt_window_push(struct hunt_window *w, json_t *scos, ts_us t, bool *matched)
 {
     *matched = false;
@@ -445,6 +451,7 @@ int hunt_window_push(struct hunt_window *w, json_t *scos, ts_us t, bool *matched
     struct pattern_observations obs = {w->obs, (int)w->n, NULL};
     struct pattern_result res;
     int rc = pattern_match(w->p, &obs, &res);
+    w->regex_limited += rc == 0 && res.regex_limit;
     if (rc == 0 && res.matched) {
         /* The window did not match before this record (or was emptied by the last match),
          * and observation expressions only gain bindings as observations are added: so

@@ -150,7 +150,8 @@ void pattern_observations_fini(struct pattern_observations *o);
 
 struct pattern_result {
     bool matched;
-    bool truncated; /* the bounded search dropped candidate bindings */
+    bool truncated;   /* the bounded search dropped candidate bindings */
+    bool regex_limit; /* a MATCHES comparison gave up at its backtracking limit: false */
     int n_bound;
     int bound[PATTERN_MAX_BOUND]; /* indexes into the observations, in binding order */
 };

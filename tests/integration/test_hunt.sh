@@ -133,6 +133,16 @@ printf '{"dst":"network-traffic:dst_ref","dport":"network-traffic:dst_port"}' >"
 printf 'time,dst,dport\n2026-11-28T10:00:00Z,45.33.7.7,80\n2026-11-28T10:00:01Z,45.33.7.7,443\n' >"$TMP/fw.csv"
 got=$(cm hunt --format csv --map "$TMP/map.json" --bundle "$TMP/patterns.json" "$TMP/fw.csv" 2>/dev/null | jq -r '[.line, .field, .match] | @tsv')
 expect_eq "patterns: --map makes CSV columns observables" "$got" "3	dst	pattern"
+# a MATCHES from someone else's indicator that would backtrack for ever gives up, and says so
+slow=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example
+printf '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000010","objects":[%s]}' \
+    "$(pind 74 "[domain-name:value = '$slow' AND domain-name:value MATCHES '^(a+)+\$']")" >"$TMP/slow.json"
+eve 10:00:00 dns 10.0.0.53 53 ",\"dns\":{\"rrname\":\"$slow\"}" >"$TMP/slow.log"
+cm hunt --bundle "$TMP/slow.json" --summary "$TMP/slow-summary.json" "$TMP/slow.log" >"$TMP/out" 2>"$TMP/err"
+expect_eq "patterns: a runaway MATCHES is no hit" "$(wc -l <"$TMP/out")" 0
+expect_eq "patterns: and the summary counts it" "$(tail -n 1 "$TMP/err" | jq .regex_limited)" 1
+expect_eq "patterns: and names the indicator" "$(jq -c .regex_limited_indicators "$TMP/slow-summary.json")" \
+    '{"indicator--00000000-0000-4000-8000-000000000074":1}'
 printf '{"dst":"no-such:thing"}' >"$TMP/badmap.json"
 cm hunt --map "$TMP/badmap.json" --bundle "$TMP/patterns.json" "$TMP/fw.csv" >/dev/null 2>"$TMP/err"
 expect_eq "patterns: a bad mapping is refused" "$?" 1

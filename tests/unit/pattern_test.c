@@ -639,6 +639,33 @@ static void anchor_terms(void)
     }
 }
 
+/* A MATCHES operand from another organisation cannot make evaluation backtrack for long:
+ * it gives up at its limit, counts as false, and the result says so. */
+static void regex_backtracking_is_bounded(void)
+{
+    json_t *bundle = json_loads(
+        "[{\"type\":\"observed-data\",\"id\":\"observed-data--00000000-0000-4000-8000-"
+        "000000000001\",\"first_observed\":\"2026-01-01T00:00:00Z\",\"last_observed\":"
+        "\"2026-01-01T00:00:00Z\",\"number_observed\":1,\"objects\":{\"0\":{\"type\":\"url\","
+        "\"value\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"}}}]",
+        0, NULL);
+    FAIL_IF(bundle == NULL);
+    struct pattern_observations obs;
+    struct err err;
+    struct pattern_result res;
+    FAIL_IF(pattern_observations_load(bundle, &obs, &err) != 0);
+    struct pattern *evil = parse("[url:value MATCHES '^(a+)+$']", &err);
+    struct pattern *fine = parse("[url:value MATCHES '^a+!$']", &err);
+    CHECK(evil != NULL && pattern_match(evil, &obs, &res) == 0 && !res.matched && res.regex_limit);
+    CHECK(fine != NULL && pattern_match(fine, &obs, &res) == 0 && res.matched && !res.regex_limit);
+    /* the flag is per evaluation: the next one starts clean */
+    CHECK(fine != NULL && pattern_match(fine, &obs, &res) == 0 && !res.regex_limit);
+    pattern_free(evil);
+    pattern_free(fine);
+    pattern_observations_fini(&obs);
+    json_decref(bundle);
+}
+
 const struct unit_test pattern_tests[] = {
     {"valid_patterns_round_trip", valid_patterns_round_trip},
     {"invalid_patterns_say_why", invalid_patterns_say_why},
@@ -648,5 +675,6 @@ const struct unit_test pattern_tests[] = {
     {"object_refs_form", object_refs_form},
     {"observation_operators_and_qualifiers", observation_operators_and_qualifiers},
     {"anchor_terms", anchor_terms},
+    {"regex_backtracking_is_bounded", regex_backtracking_is_bounded},
     {NULL, NULL},
 };
