@@ -18,8 +18,9 @@ static const char usage[] =
     "                         --data DIR\n"
     "       certmesh peer set NAME [--url URL] [--key ID:SECRET] [--tls-fingerprint PIN]\n"
     "                         [--signing-key BASE64] [--interval SECONDS] [--pull …]...\n"
-    "                         [--push …]... [--[no-]require-signatures] [--[no-]transitive]\n"
-    "                         --data DIR\n"
+    "                         [--push …]... [--drop-pull REMOTE[=LOCAL]]...\n"
+    "                         [--drop-push LOCAL[=REMOTE]]... [--[no-]require-signatures]\n"
+    "                         [--[no-]transitive] --data DIR\n"
     "       certmesh peer list|status --data DIR\n"
     "       certmesh peer remove NAME --data DIR\n"
     "\n"
@@ -32,7 +33,9 @@ static const char usage[] =
     "          (with a sync key issued here): what it sends is attributed to ORG and its\n"
     "          signatures checked against --signing-key\n"
     "  set     changes a peer in place, keeping its links and cursors: a new pin after it\n"
-    "          rotated its certificate, a new key, more links (serve picks it up at once)\n"
+    "          rotated its certificate, a new key, more links; --drop-… removes a link\n"
+    "          with its cursor and queued retries (serve picks changes up at once, and a\n"
+    "          round already pushing stops before its next page)\n"
     "  list    one line per peer: NAME, ORG, URL, pulled and pushed links\n"
     "  status  one line per peer: NAME, last success, failures in a row, last error,\n"
     "          pushed versions queued to be sent again\n"
@@ -77,16 +80,18 @@ static int print_status(void *ctx, const struct store_peer *p)
     return 0;
 }
 
-/* "A=B,C" into links: for pull, A is remote and B local; for push, A local and B remote. */
-static int add_links(struct store *s, const char *peer, bool push, const char *spec,
-                     struct err *err)
+/* "A=B,C" into links added (or dropped): for pull, A is remote and B local; for push, A
+ * local and B remote. */
+static int edit_links(struct store *s, const char *peer, bool push, bool drop, const char *spec,
+                      struct err *err)
 {
+    const char *opt = drop ? (push ? "drop-push" : "drop-pull") : (push ? "push" : "pull");
     char buf[4096];
     if (str_copy(buf, sizeof(buf), spec) != 0) {
-        return err_set(err, "--%s: too long", push ? "push" : "pull");
+        return err_set(err, "--%s: too long", opt);
     }
     if (buf[0] == '\0') {
-        return err_set(err, "--%s: empty", push ? "push" : "pull");
+        return err_set(err, "--%s: empty", opt);
     }
     char *save = NULL;
     for (char *item = strtok_r(buf, ",", &save); item != NULL; item = strtok_r(NULL, ",", &save)) {
@@ -97,12 +102,20 @@ static int add_links(struct store *s, const char *peer, bool push, const char *s
             second = eq + 1;
         }
         if (*first == '\0' || *second == '\0' || strlen(first) >= 128 || strlen(second) >= 128) {
-            return err_set(err, "--%s: '%s' is not NAME or NAME=NAME", push ? "push" : "pull",
-                           item);
+            return err_set(err, "--%s: '%s' is not NAME or NAME=NAME", opt, item);
         }
-        if (store_peer_link_add(s, peer, push, push ? second : first, push ? first : second, err) !=
-            0) {
-            return -1;
+        const char *remote = push ? second : first, *local = push ? first : second;
+        if (!drop) {
+            if (store_peer_link_add(s, peer, push, remote, local, err) != 0) {
+                return -1;
+            }
+            continue;
+        }
+        int rc = store_peer_link_remove(s, peer, push, remote, local, err);
+        if (rc != 0) {
+            return rc < 0 ? -1
+                          : err_set(err, "--%s: peer %s has no %s link %s=%s", opt, peer,
+                                    push ? "push" : "pull", first, second);
         }
     }
     return 0;
@@ -111,7 +124,7 @@ static int add_links(struct store *s, const char *peer, bool push, const char *s
 /* What `peer add` or `peer set` was told. */
 struct peer_spec {
     const char *data, *org, *url, *key, *pin, *signing, *interval;
-    struct cmd_list pull, push;
+    struct cmd_list pull, push, drop_pull, drop_push;
     bool require, no_require, transitive, no_transitive;
 };
 
@@ -174,17 +187,39 @@ static int save_peer(struct store *s, struct store_peer *p, bool add, const stru
 {
     struct err err;
     char detail[1024];
-    snprintf(detail, sizeof(detail), "peer=%s url=%s pin=%s signing_key=%s key=%s", p->name, p->url,
-             p->pin, p->signing_key, o->key ? "new" : "kept");
+    size_t d =
+        (size_t)snprintf(detail, sizeof(detail), "peer=%s url=%s pin=%s signing_key=%s key=%s",
+                         p->name, p->url, p->pin, p->signing_key, o->key ? "new" : "kept");
+    /* which links changed, for whoever reads the audit after a leak */
+    const struct {
+        const char *name;
+        const struct cmd_list *l;
+    } lists[] = {{"pull+", &o->pull},
+                 {"push+", &o->push},
+                 {"pull-", &o->drop_pull},
+                 {"push-", &o->drop_push}};
+    for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+        for (int i = 0; i < lists[k].l->n && d < sizeof(detail); i++) {
+            d += (size_t)snprintf(detail + d, sizeof(detail) - d, " %s=%s", lists[k].name,
+                                  lists[k].l->v[i]);
+        }
+    }
     int rc = store_begin(s, &err) != 0 ||
                      (add ? store_peer_add(s, p, &err) : store_peer_update(s, p, &err)) != 0
                  ? -1
                  : 0;
+    /* dropped first: a link dropped and added in one call starts again from the start */
+    for (int i = 0; rc == 0 && i < o->drop_pull.n; i++) {
+        rc = edit_links(s, p->name, false, true, o->drop_pull.v[i], &err);
+    }
+    for (int i = 0; rc == 0 && i < o->drop_push.n; i++) {
+        rc = edit_links(s, p->name, true, true, o->drop_push.v[i], &err);
+    }
     for (int i = 0; rc == 0 && i < o->pull.n; i++) {
-        rc = add_links(s, p->name, false, o->pull.v[i], &err);
+        rc = edit_links(s, p->name, false, false, o->pull.v[i], &err);
     }
     for (int i = 0; rc == 0 && i < o->push.n; i++) {
-        rc = add_links(s, p->name, true, o->push.v[i], &err);
+        rc = edit_links(s, p->name, true, false, o->push.v[i], &err);
     }
     sodium_memzero(p->key, sizeof(p->key));
     if (rc != 0 || cmd_audit_admin(s, add ? "peer.add" : "peer.set", detail) != 0 ||
@@ -200,8 +235,9 @@ static int save_peer(struct store *s, struct store_peer *p, bool add, const stru
 static int peer_add(struct store *s, const char *name, const struct peer_spec *o)
 {
     struct store_peer p = {.interval = 60};
-    if (o->org == NULL || o->no_require || o->no_transitive) {
-        cmd_error("peer add needs --org (and takes no --no-… options)");
+    if (o->org == NULL || o->no_require || o->no_transitive || o->drop_pull.n > 0 ||
+        o->drop_push.n > 0) {
+        cmd_error("peer add needs --org (and takes no --no-… or --drop-… options)");
         return 2;
     }
     if (str_copy(p.name, sizeof(p.name), name) != 0) {
@@ -249,6 +285,8 @@ int cmd_peer(int argc, char **argv)
                              CMD_VALUE("signing-key", &o.signing),
                              CMD_LIST("pull", &o.pull),
                              CMD_LIST("push", &o.push),
+                             CMD_LIST("drop-pull", &o.drop_pull),
+                             CMD_LIST("drop-push", &o.drop_push),
                              CMD_VALUE("interval", &o.interval),
                              CMD_FLAG("require-signatures", &o.require),
                              CMD_FLAG("no-require-signatures", &o.no_require),

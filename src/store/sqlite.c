@@ -1267,6 +1267,61 @@ int store_peer_link_add(struct store *s, const char *peer, bool push, const char
     return rc;
 }
 
+int store_peer_link_remove(struct store *s, const char *peer, bool push, const char *remote,
+                           const char *local, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "DELETE FROM peer_links WHERE peer = (SELECT id FROM peers WHERE name = ?1)"
+                " AND push = ?2 AND remote = ?3 AND local = ?4",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, push);
+    sqlite3_bind_text(st, 3, remote, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, local, -1, SQLITE_STATIC);
+    int rc = step_done(s, st, err, "remove peer link");
+    int changed = sqlite3_changes(s->db);
+    release(st);
+    if (rc != 0 || changed == 0 || !push) {
+        return rc != 0 ? -1 : changed == 0;
+    }
+    /* what was queued to be sent again on it is not sent */
+    if (prepare(s,
+                "DELETE FROM push_retry WHERE peer = (SELECT id FROM peers WHERE name = ?1)"
+                " AND local = ?2 AND remote = ?3",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, local, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, remote, -1, SQLITE_STATIC);
+    rc = step_done(s, st, err, "drop the link's push retries");
+    release(st);
+    return rc;
+}
+
+int store_peer_link_exists(struct store *s, const struct store_link *l, bool *exists,
+                           struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    if (prepare(s,
+                "SELECT 1 FROM peer_links WHERE peer = ?1 AND push = ?2 AND remote = ?3"
+                " AND local = ?4",
+                &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, l->peer);
+    sqlite3_bind_int(st, 2, l->push);
+    sqlite3_bind_text(st, 3, l->remote, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, l->local, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *exists = rc == SQLITE_ROW;
+    release(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read peer link");
+}
+
 static const char peer_cols[] = "SELECT id, name, org_id, url, key, pin, signing_key, interval,"
                                 " require_signatures, transitive, last_ok, last_error, failures"
                                 " FROM peers";

@@ -230,6 +230,13 @@ int store_peer_update(struct store *s, const struct store_peer *p,
                       struct err *err) BASE_WARN_UNUSED;
 int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
                         const char *local, struct err *err) BASE_WARN_UNUSED;
+/* Removes a link of the named peer, with its cursor and (push) the versions queued to be
+ * sent again on it: 0 removed, 1 no such link, -1 error. */
+int store_peer_link_remove(struct store *s, const char *peer, bool push, const char *remote,
+                           const char *local, struct err *err);
+/* Whether link l (peer, direction, remote, local) is still configured. */
+int store_peer_link_exists(struct store *s, const struct store_link *l, bool *exists,
+                           struct err *err) BASE_WARN_UNUSED;
 /* 0 found, 1 not found, -1 error. */
 int store_peer_get(struct store *s, const char *name, struct store_peer *p, struct err *err);
 typedef int (*store_peer_fn)(void *ctx, const struct store_peer *p);

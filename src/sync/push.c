@@ -369,6 +369,34 @@ static int finish_batch(struct push *ps, struct batch *b)
     return 0;
 }
 
+/* Whether the link may still send: still configured, and its collection still shared
+ * with the peer's organisation. Read again before every page, so that an analyst who
+ * drops the link (peer set --drop-push) or takes the organisation out of the audience
+ * stops a round already running, and the TLP levels and audience each page is judged by
+ * are the current ones. 0 yes, 1 no, -1 error. */
+static int still_sending(struct push *ps)
+{
+    bool exists = false;
+    if (store_peer_link_exists(ps->s, ps->l, &exists, ps->err) != 0) {
+        return -1;
+    }
+    if (!exists) {
+        return 1;
+    }
+    int found = store_collection_get(ps->s, ps->l->local, &ps->coll, ps->err);
+    if (found != 0) {
+        return found;
+    }
+    if (access_collection_facts(ps->s, &ps->who, &ps->coll, &ps->facts, ps->err) != 0) {
+        return -1;
+    }
+    if (access_decide(&ps->who, ACCESS_READ_COLLECTION, &ps->facts, NULL).verdict != ACCESS_ALLOW) {
+        return 1;
+    }
+    ps->mask = access_read_mask(&ps->who, &ps->facts);
+    return 0;
+}
+
 /* The new versions of the link, page by page: while pages are on their way (the peer
  * parses, verifies and stores them), the next is read and sent, up to PUSH_IN_FLIGHT at
  * once; they are settled in order, so the cursor never passes a page that is not. */
@@ -383,6 +411,11 @@ static int push_new(struct push *ps, int64_t cursor)
             if (rc != 0) {
                 break;
             }
+        }
+        int go = still_sending(ps);
+        if (go != 0) {
+            rc = go < 0 ? -1 : 0;
+            break;
         }
         struct batch *b = &ps->b[next]; /* round robin: the one settled longest ago */
         next = (next + 1) % PUSH_IN_FLIGHT;

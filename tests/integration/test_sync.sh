@@ -346,6 +346,21 @@ sqlite3 "$B/certmesh.db" "update peer_links set cursor = '' where push = 1"
 out=$(cm sync --once e --data "$B" 2>/dev/null | grep push)
 expect_eq "a repeated page: everything E may have, taken" "$(printf '%s' "$out" | cut -f1-3,5-7)" "e	push	14	1	0	0"
 expect_eq "no duplicates at E (5006 arrives now)" "$(( $(sqlite3 "$E/certmesh.db" "select count(*) from entries") - before ))" 2
+# a link dropped in place: nothing more goes on it, its queue goes with it, the rest stays
+sqlite3 "$B/certmesh.db" "insert into push_retry select peer, local, remote, 'indicator--00000000-0000-4000-8000-000000009999', 1, 1, 'x' from peer_links where push = 1 and remote = '$OPEN'"
+cm peer set e --drop-push "outbox=$OPEN" --data "$B" 2>/dev/null
+expect_eq "peer set --drop-push" "$?" 0
+expect_eq "the link is gone, the other kept" "$(cm peer list --data "$B" | grep '^e	' | cut -f4-)" "push outbox=$INBOX"
+expect_eq "with its queued retries" "$(cm peer status --data "$B" | grep '^e' | cut -f5)" 0
+expect_contains "and the audit says which" \
+    "$(sqlite3 "$B/certmesh.db" "select detail from audit where action = 'peer.set' order by seq desc limit 1")" "push-=outbox=$OPEN"
+bundle "$(indicator 5007 "$TLP_GREEN")" >"$TMP/out4.json"
+cm import --data "$B" --collection outbox --as cert-b "$TMP/out4.json" 2>/dev/null
+expect_eq "only the kept link sends" "$(cm sync --once e --data "$B" 2>/dev/null | grep push)" "e	push	1	1	0	0	0"
+expect_eq "E's open collection got nothing new" "$(eids open)" "5001 5004 5005 5006"
+cm peer set e --drop-push "outbox=$OPEN" --data "$B" 2>"$TMP/err"
+expect_eq "dropping a link that is not there fails" "$?" 1
+expect_contains "and says why" "$(cat "$TMP/err")" "peer e has no push link outbox=$OPEN"
 
 # ---- a peer that takes small bodies: no envelope passes its max_content_length (read from
 # its API root), and a version that alone is larger is never sent, but kept to report
@@ -390,6 +405,6 @@ expect_eq "a peer's organisation does not change" "$?" 2
 cm peer set a --tls-fingerprint "$NEW_PIN" --data "$B" 2>/dev/null
 expect_eq "peer set" "$?" 0
 expect_eq "A again, from where B was: nothing new" "$(cm sync --once a --data "$B" 2>/dev/null)" "a	1	0	0	0"
-expect_eq "the changes are audited" "$(sqlite3 "$B/certmesh.db" "select count(*) from audit where action = 'peer.set'")" 2
+expect_eq "the changes are audited" "$(sqlite3 "$B/certmesh.db" "select count(*) from audit where action = 'peer.set' and detail like 'peer=a %'")" 1
 
 finish
