@@ -1630,11 +1630,16 @@ static int utf16_cmp(const char *a, const char *b)
 static int canon_string(struct buf *b, const char *s, size_t n)
 {
     static const char hexd[] = "0123456789abcdef";
-    if (buf_putc(b, '"') != 0) {
+    if (buf_reserve(b, n + 2) != 0 || buf_putc(b, '"') != 0) {
         return -1;
     }
+    /* runs that need no escape go in whole (perf: one call a character was 3% of a pull) */
+    size_t run = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
         const char *esc = c == '"'    ? "\\\""
                           : c == '\\' ? "\\\\"
                           : c == '\b' ? "\\b"
@@ -1643,20 +1648,13 @@ static int canon_string(struct buf *b, const char *s, size_t n)
                           : c == '\r' ? "\\r"
                           : c == '\t' ? "\\t"
                                       : NULL;
-        int rc;
-        if (esc != NULL) {
-            rc = buf_puts(b, esc);
-        } else if (c < 0x20) {
-            char u[7] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15], 0};
-            rc = buf_puts(b, u);
-        } else {
-            rc = buf_putc(b, (char)c);
-        }
-        if (rc != 0) {
+        char u[7] = {'\\', 'u', '0', '0', hexd[c >> 4], hexd[c & 15], 0};
+        if (buf_append(b, s + run, i - run) != 0 || buf_puts(b, esc != NULL ? esc : u) != 0) {
             return -1;
         }
+        run = i + 1;
     }
-    return buf_putc(b, '"');
+    return buf_append(b, s + run, n - run) != 0 ? -1 : buf_putc(b, '"');
 }
 
 /* A double as ECMAScript's Number.prototype.toString writes it (RFC 8785 section 3.2.2.3):
