@@ -116,6 +116,21 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
                        "TLP rule: TLP:AMBER, AMBER+STRICT, RED and unmarked objects may only be "
                        "placed in collections with an explicit audience");
     }
+    /* STIX 2.1 section 3.6: only the object creator may create new versions, and none
+     * after a revocation. The creator is the organisation that first submitted the id here;
+     * a peer's node may also relay the creator's new version when the key that signed the
+     * first version signed it. Anyone else publishes a new object (derived-from). */
+    if (obj->after_revoked) {
+        return verdict(ACCESS_DENY_FORBIDDEN,
+                       "STIX versioning: the object is revoked; no later version may be created");
+    }
+    if (obj->new_version && obj->origin_org != who->org_id && !obj->creator_signed) {
+        return verdict(
+            ACCESS_DENY_FORBIDDEN,
+            "STIX versioning: only the object's creator may create a new version (another "
+            "organisation first submitted it here); publish a new object with a "
+            "derived-from relationship instead");
+    }
     if (tlp >= STIX_TLP_AMBER && !obj->in_collection && obj->origin_org != 0 &&
         obj->origin_org != who->org_id) {
         return verdict(ACCESS_DENY_FORBIDDEN,
@@ -141,7 +156,7 @@ unsigned access_read_mask(const struct access_subject *who, const struct access_
 {
     unsigned mask = 0;
     for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
-        struct access_object o = {(enum stix_tlp)t, 0, true, false};
+        struct access_object o = {.tlp = (enum stix_tlp)t, .in_collection = true};
         if (access_decide(who, ACCESS_READ_OBJECT, coll, &o).verdict == ACCESS_ALLOW) {
             mask |= 1u << t;
         }
@@ -360,6 +375,22 @@ int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64], str
         return err_set(err, "cannot add the signature extension");
     }
     return 0;
+}
+
+void access_signed_by(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64])
+{
+    signer[0] = '\0';
+    const char *k;
+    json_t *e;
+    json_object_foreach(json_object_get(obj, "extensions"), k, e)
+    {
+        const char *pk64 = jx_str(e, "signed_by");
+        if (pk64 != NULL && jx_str(e, "signature") != NULL &&
+            strncmp(k, "extension-definition--", 22) == 0 &&
+            strlen(pk64) < ACCESS_SIGNING_KEY_B64) {
+            snprintf(signer, ACCESS_SIGNING_KEY_B64, "%s", pk64); /* the last, as access_verify */
+        }
+    }
 }
 
 int access_verify(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64], struct err *err)

@@ -43,6 +43,11 @@ struct access_object {
     int64_t origin_org; /* first submitter on this node, 0 if new */
     bool in_collection; /* some version is already in this collection */
     bool from_peer;     /* origin_org is a federation peer: the object was learned from it */
+    /* writes only (STIX 2.1 section 3.6, versioning): */
+    bool new_version;    /* a version of an id the node holds, this version not yet stored */
+    bool creator_signed; /* it is signed, by a peer's node, with the key that signed the
+                          * id's first version here: the creator's own new version, relayed */
+    bool after_revoked;  /* a stored version is revoked and this one is later */
 };
 
 enum access_verdict {
@@ -152,6 +157,10 @@ struct access_signer {
 int access_signer_publish(struct access_signer *sg, const char *node_id, const char *node_name,
                           ts_us created, struct err *err) BASE_WARN_UNUSED;
 void access_signer_fini(struct access_signer *sg);
+
+/* The base64 signing key named by the object's node signature (not verified: for a
+ * version verified when it was stored), or "" when it carries none. */
+void access_signed_by(const json_t *obj, char signer[ACCESS_SIGNING_KEY_B64]);
 
 /* Checks node signatures: 1 the object carries none; 0 every one verifies, signer set to
  * the base64 public key of one; -1 one does not verify (err says why). */

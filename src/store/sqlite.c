@@ -43,9 +43,16 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBJ_OID] = "SELECT oid FROM objects WHERE stix_id = ?1 AND version = ?2",
     /* The first submitter is the organisation of the earliest stored version. */
     [ST_ORIGIN_GET] = "SELECT org_id FROM objects WHERE stix_id = ?1 ORDER BY oid LIMIT 1",
-    [ST_VERSIONS] = "SELECT count(*), min(version), max(version), max(version = ?3), "
-                    "(SELECT org_id FROM objects WHERE stix_id = ?2 ORDER BY oid LIMIT 1) "
-                    "FROM entries WHERE coll = ?1 AND stix_id = ?2",
+    /* the id in the collection; then on the node: who first submitted it, whether this
+     * version is stored, and the latest revoked version (STIX 2.1 section 3.6); a new id
+     * finds no rows, so the JSON is read only for ids that have versions already */
+    [ST_VERSIONS] = "SELECT e.n, e.lo, e.hi, e.exact, o.origin, o.here, o.revoked FROM "
+                    "(SELECT count(*) AS n, min(version) AS lo, max(version) AS hi, "
+                    "max(version = ?3) AS exact FROM entries WHERE coll = ?1 AND stix_id = ?2) e, "
+                    "(SELECT (SELECT org_id FROM objects WHERE stix_id = ?2 ORDER BY oid LIMIT 1) "
+                    "AS origin, max(version = ?3) AS here, max(CASE WHEN "
+                    "json_extract(json, '$.revoked') = 1 THEN version END) AS revoked "
+                    "FROM objects WHERE stix_id = ?2) o",
     [ST_ENTRY_CLEAR_LAST] = "UPDATE entries SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 "
                             "AND is_last = 1",
     [ST_ENTRY_CLEAR_FIRST] = "UPDATE entries SET is_first = 0 WHERE coll = ?1 AND stix_id = ?2 "
@@ -781,6 +788,26 @@ int store_origin_of(struct store *s, const char *stix_id, int64_t *org_id, struc
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(s, err, "read origin");
 }
 
+int store_object_first(struct store *s, const char *stix_id, char **json, struct err *err)
+{
+    sqlite3_stmt *st = NULL;
+    *json = NULL;
+    if (prepare(s, "SELECT json FROM objects WHERE stix_id = ?1 ORDER BY oid LIMIT 1", &st, err)) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, stix_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        *json = strdup(text != NULL ? text : "");
+    }
+    release(st);
+    if (rc == SQLITE_ROW) {
+        return *json != NULL ? 0 : err_set(err, "out of memory");
+    }
+    return rc == SQLITE_DONE ? 1 : db_fail(s, err, "read first version");
+}
+
 int store_object_versions(struct store *s, const char *coll, const char *stix_id, ts_us version,
                           struct store_versions *v, struct err *err)
 {
@@ -803,6 +830,8 @@ int store_object_versions(struct store *s, const char *coll, const char *stix_id
         v->last = sqlite3_column_int64(st, 2);
         v->exact = sqlite3_column_int(st, 3) == 1;
         v->origin_org = sqlite3_column_int64(st, 4);
+        v->on_node = sqlite3_column_int(st, 5) == 1;
+        v->revoked = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read versions");

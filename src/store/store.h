@@ -114,11 +114,17 @@ struct store_versions {
     bool exact;         /* this very version is */
     ts_us first, last;  /* the earliest and latest versions there (when any) */
     int64_t origin_org; /* the id's first submitter to the node, 0 if never seen */
+    bool on_node;       /* this very version is stored on the node (in some collection) */
+    ts_us revoked;      /* the latest version on the node marked revoked, -1 if none */
 };
 
 /* One indexed lookup answering all of the above. */
 int store_object_versions(struct store *s, const char *coll, const char *stix_id, ts_us version,
                           struct store_versions *v, struct err *err) BASE_WARN_UNUSED;
+
+/* The JSON of the first version of stix_id stored on the node (malloc'ed): 0, 1 if
+ * none, -1 on error. */
+int store_object_first(struct store *s, const char *stix_id, char **json, struct err *err);
 
 /* Stores one object version into a collection, inside the caller's transaction, given
  * what store_object_versions() said of it in the same transaction. The JSON text is kept

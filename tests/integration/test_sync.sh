@@ -263,6 +263,32 @@ req GET "/api/collections/$FROM_B/objects/?match[id]=$(oid indicator 4)&match[ve
 expect_eq "match[version]=all shows both" "$(jqb '[.objects[].modified] | join(" ")')" \
     "2026-01-01T00:00:00.000Z 2026-09-01T00:00:00.000Z"
 
+# ---- STIX versioning (2.1 section 3.6) across nodes. C holds A's object through B (it
+# was first submitted there by B's organisation); A's next version reaches C straight
+# from A, signed with the key that signed the version C holds: the creator's, so taken.
+cm org add node-c --data "$A" >/dev/null
+KEY_C_AT_A=$(cm key new --org node-c --role sync --data "$A")
+MESH=$(cm collection add --title Mesh --alias mesh --audience cert-a,node-c --write cert-a --data "$A")
+bundle "$(indicator 4 "$TLP_GREEN" 2026-10-01T00:00:00.000Z)" >"$TMP/a6.json"
+cm import --data "$A" --collection mesh --as cert-a "$TMP/a6.json" 2>/dev/null
+cm org add node-a --data "$C" >/dev/null
+cm collection add --title "From A" --alias from-a --audience node-a,node-b --write node-a --data "$C" >/dev/null
+cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_C_AT_A" --tls-fingerprint "$PIN" \
+    --signing-key "$A_SIGN" --pull "$MESH=from-a" --data "$C" 2>/dev/null
+expect_eq "the creator's new version, by another way: taken (with A's declarations)" \
+    "$(cm sync --once a --data "$C" 2>&1)" "a	1	3	3	0"
+# ... but an organisation at B may not make a new version of A's object
+cm collection add --title Mine --alias mine --audience cert-b --write cert-b --data "$B" >/dev/null
+bundle "$(indicator 4 "$TLP_GREEN" 2026-11-01T00:00:00.000Z)" >"$TMP/b1.json"
+cm import --data "$B" --collection mine --as cert-b "$TMP/b1.json" 2>"$TMP/err"
+expect_contains "a new version of another's object is refused" "$(cat "$TMP/err")" "only the object's creator may create a new version"
+# ... and it is the signature that lets A's new version in: with the first version C
+# holds unsigned (as if stored before A signed), the creator cannot be told apart
+sqlite3 "$C/certmesh.db" "update objects set json = json_remove(json, '\$.extensions') where oid = (select min(oid) from objects where stix_id = '$(oid indicator 4)')"
+bundle "$(indicator 4 "$TLP_GREEN" 2026-12-01T00:00:00.000Z)" >"$TMP/a7.json"
+cm import --data "$A" --collection mesh --as cert-a "$TMP/a7.json" 2>/dev/null
+expect_eq "without it, refused" "$(cm sync --once a --data "$C" 2>/dev/null)" "a	1	1	0	1"
+
 # ---- push: B sends its outbox to E, which cannot reach B. E knows B as a peer that only
 # pushes: what arrives is attributed to B's organisation and its signatures checked.
 t0=$(date +%s%N)

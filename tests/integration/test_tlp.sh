@@ -63,4 +63,25 @@ req GET "/api/collections/$LIST/objects/$(oid indicator 12)/" "$KEY_A_SYNC" ""
 expect_eq "sync RED object" "$CODE" 404
 req GET "/api/collections/$LIST/objects/$(oid indicator 12)/versions/" "$KEY_A_SYNC" ""
 expect_eq "sync RED versions" "$CODE" 404
+
+# STIX 2.1 section 3.6: only the object's creator (here: the organisation that first
+# submitted it) adds versions, and none after a revocation
+post "$LIST" "$KEY_A" "$(indicator 40 "$TLP_GREEN")"
+post "$LIST" "$KEY_B" "$(indicator 40 "$TLP_GREEN" 2026-02-01T00:00:00.000Z)"
+expect_eq "another organisation's new version is refused" "$(jqb '.success_count'),$(jqb '.failure_count')" "0,1"
+expect_contains "and says why" "$(jqb '.failures[0].message')" "only the object's creator may create a new version"
+revoked() { indicator "$@" | sed 's/}$/,"revoked":true}/'; }
+post "$LIST" "$KEY_B" "$(revoked 40 "$TLP_GREEN" 2026-02-01T00:00:00.000Z)"
+expect_eq "nor may it revoke the object" "$(jqb '.failure_count')" 1
+post "$LIST2" "$KEY_B" "$(indicator 40 "$TLP_GREEN")"
+expect_eq "re-publishing the same version elsewhere is not a new version" "$(jqb '.success_count')" 1
+req GET "/api/collections/$LIST/objects/$(oid indicator 40)/" "$KEY_B" ""
+expect_eq "readers still get the creator's version" "$(jqb '[.objects[].modified]|join(",")')" "2026-01-01T00:00:00.000Z"
+post "$LIST" "$KEY_A" "$(indicator 40 "$TLP_GREEN" 2026-02-01T00:00:00.000Z)"
+expect_eq "the creator's new version is taken" "$(jqb '.success_count')" 1
+post "$LIST" "$KEY_A" "$(revoked 40 "$TLP_GREEN" 2026-03-01T00:00:00.000Z)"
+expect_eq "the creator revokes" "$(jqb '.success_count')" 1
+post "$LIST" "$KEY_A" "$(indicator 40 "$TLP_GREEN" 2026-04-01T00:00:00.000Z)"
+expect_eq "no version after the revocation" "$(jqb '.failure_count')" 1
+expect_contains "and says why" "$(jqb '.failures[0].message')" "the object is revoked"
 finish

@@ -143,11 +143,11 @@ static void decision_table(void)
                                       r->grant && who.authenticated};
         char got[7] = {0};
         for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
-            struct access_object o = {(enum stix_tlp)t,
-                                      r->orig == O_NEW    ? 0
-                                      : r->orig == O_SELF ? ME
-                                                          : THEM,
-                                      r->in_coll, false};
+            struct access_object o = {.tlp = (enum stix_tlp)t,
+                                      .origin_org = r->orig == O_NEW    ? 0
+                                                    : r->orig == O_SELF ? ME
+                                                                        : THEM,
+                                      .in_collection = r->in_coll};
             struct access_decision d = access_decide(&who, r->action, &c, &o);
             got[t] = verdict_char(d.verdict);
             CHECK(d.rule != NULL && d.rule[0] != '\0');
@@ -192,7 +192,10 @@ static void border_table(void)
                                      .transitive = rows[i].transitive};
         char got[7] = {0};
         for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
-            struct access_object o = {(enum stix_tlp)t, rows[i].origin, true, rows[i].from_peer};
+            struct access_object o = {.tlp = (enum stix_tlp)t,
+                                      .origin_org = rows[i].origin,
+                                      .in_collection = true,
+                                      .from_peer = rows[i].from_peer};
             got[t] = verdict_char(access_decide(&who, ACCESS_READ_OBJECT, &c, &o).verdict);
             /* access_decide applies the border rule: what it refuses, the decision refuses */
             CHECK(access_border_ok(&who, &o) || got[t] == 'f');
@@ -201,6 +204,44 @@ static void border_table(void)
             fprintf(stderr, "    border row %zu: expected %s, got %s\n", i, rows[i].expect, got);
             CHECK(false);
         }
+    }
+}
+
+/* STIX 2.1 section 3.6: who may add a version of an object the node holds. Columns: a
+ * re-publication of a stored version; a new version by the first submitter; a new version
+ * by another organisation; the same relayed by a peer with the first version's signing
+ * key; and any of these later than a revoked version. For an analyst with a write grant
+ * in a listed collection, TLP:GREEN. */
+static void versioning_table(void)
+{
+    static const struct {
+        int64_t origin;
+        bool new_version, creator_signed, after_revoked;
+        char expect;
+    } rows[] = {
+        {THEM, false, false, false, 'y'}, /* the same version again: a re-publication */
+        {ME, true, false, false, 'y'},    /* the creator's new version */
+        {THEM, true, false, false, 'f'},  /* someone else's: refused */
+        {THEM, true, true, false, 'y'},   /* the creator's, relayed with its signature */
+        {ME, true, false, true, 'f'},     /* after a revocation: not even the creator */
+        {THEM, true, true, true, 'f'},    {0, false, false, false, 'y'}, /* a new id */
+    };
+    struct access_subject who = {.authenticated = true, .org_id = ME, .role = STORE_ROLE_ANALYST};
+    struct access_collection c = {STORE_AUD_LIST, true, true};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct access_object o = {.tlp = STIX_TLP_GREEN,
+                                  .origin_org = rows[i].origin,
+                                  .in_collection = true,
+                                  .new_version = rows[i].new_version,
+                                  .creator_signed = rows[i].creator_signed,
+                                  .after_revoked = rows[i].after_revoked};
+        struct access_decision d = access_decide(&who, ACCESS_WRITE_OBJECT, &c, &o);
+        if (verdict_char(d.verdict) != rows[i].expect) {
+            fprintf(stderr, "    versioning row %zu: expected %c, got %c (%s)\n", i, rows[i].expect,
+                    verdict_char(d.verdict), d.rule);
+            CHECK(false);
+        }
+        CHECK(rows[i].expect == 'y' || strstr(d.rule, "STIX versioning") != NULL);
     }
 }
 
@@ -228,11 +269,11 @@ static void every_combination_keeps_the_promises(void)
                     for (int t = STIX_TLP_UNMARKED; t <= STIX_TLP_RED; t++) {
                         for (int o = O_NEW; o <= O_OTHER; o++) {
                             for (int in = 0; in <= 1; in++) {
-                                struct access_object ob = {(enum stix_tlp)t,
-                                                           o == O_NEW    ? 0
-                                                           : o == O_SELF ? ME
-                                                                         : THEM,
-                                                           in, false};
+                                struct access_object ob = {.tlp = (enum stix_tlp)t,
+                                                           .origin_org = o == O_NEW    ? 0
+                                                                         : o == O_SELF ? ME
+                                                                                       : THEM,
+                                                           .in_collection = in};
                                 for (size_t k = 0; k < 3; k++) {
                                     enum access_verdict v =
                                         access_decide(&who, acts[k], &c, &ob).verdict;
@@ -456,6 +497,7 @@ const struct unit_test access_tests[] = {
     {"sealed_secrets", sealed_secrets},
     {"decision_table", decision_table},
     {"border_table", border_table},
+    {"versioning_table", versioning_table},
     {"every_combination_keeps_the_promises", every_combination_keeps_the_promises},
     {"collection_visibility", collection_visibility},
     {"read_mask_follows_decisions", read_mask_follows_decisions},
