@@ -1277,58 +1277,54 @@ int store_peer_update(struct store *s, const struct store_peer *p, struct err *e
     return rc;
 }
 
-int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
-                        const char *local, struct err *err)
+/* Runs a statement over one link named by peer name (?1), direction (?2), remote (?3) and
+ * local (?4); *changed gets the rows it changed. 0, or -1 with err. */
+static int link_run(struct store *s, const char *sql, const char *peer, bool push,
+                    const char *remote, const char *local, const char *what, int *changed,
+                    struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s,
-                "INSERT OR IGNORE INTO peer_links(peer, push, remote, local)"
-                " SELECT id, ?2, ?3, ?4 FROM peers WHERE name = ?1",
-                &st, err)) {
+    if (prepare(s, sql, &st, err)) {
         return -1;
     }
     sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 2, push);
     sqlite3_bind_text(st, 3, remote, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, local, -1, SQLITE_STATIC);
-    int rc = step_done(s, st, err, "add peer link");
+    int rc = step_done(s, st, err, what);
+    *changed = sqlite3_changes(s->db);
     release(st);
     return rc;
+}
+
+int store_peer_link_add(struct store *s, const char *peer, bool push, const char *remote,
+                        const char *local, struct err *err)
+{
+    int changed;
+    return link_run(s,
+                    "INSERT OR IGNORE INTO peer_links(peer, push, remote, local)"
+                    " SELECT id, ?2, ?3, ?4 FROM peers WHERE name = ?1",
+                    peer, push, remote, local, "add peer link", &changed, err);
 }
 
 int store_peer_link_remove(struct store *s, const char *peer, bool push, const char *remote,
                            const char *local, struct err *err)
 {
-    sqlite3_stmt *st = NULL;
-    if (prepare(s,
-                "DELETE FROM peer_links WHERE peer = (SELECT id FROM peers WHERE name = ?1)"
-                " AND push = ?2 AND remote = ?3 AND local = ?4",
-                &st, err)) {
+    int changed;
+    if (link_run(s,
+                 "DELETE FROM peer_links WHERE peer = (SELECT id FROM peers WHERE name = ?1)"
+                 " AND push = ?2 AND remote = ?3 AND local = ?4",
+                 peer, push, remote, local, "remove peer link", &changed, err) != 0) {
         return -1;
     }
-    sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, push);
-    sqlite3_bind_text(st, 3, remote, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, local, -1, SQLITE_STATIC);
-    int rc = step_done(s, st, err, "remove peer link");
-    int changed = sqlite3_changes(s->db);
-    release(st);
-    if (rc != 0 || changed == 0 || !push) {
-        return rc != 0 ? -1 : changed == 0;
+    if (changed == 0 || !push) {
+        return changed == 0;
     }
-    /* what was queued to be sent again on it is not sent */
-    if (prepare(s,
-                "DELETE FROM push_retry WHERE peer = (SELECT id FROM peers WHERE name = ?1)"
-                " AND local = ?2 AND remote = ?3",
-                &st, err)) {
-        return -1;
-    }
-    sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, local, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, remote, -1, SQLITE_STATIC);
-    rc = step_done(s, st, err, "drop the link's push retries");
-    release(st);
-    return rc;
+    /* what was queued to be sent again on it is not sent (?2 is not needed) */
+    return link_run(s,
+                    "DELETE FROM push_retry WHERE peer = (SELECT id FROM peers WHERE name = ?1)"
+                    " AND remote = ?3 AND local = ?4",
+                    peer, push, remote, local, "drop the link's push retries", &changed, err);
 }
 
 int store_peer_link_exists(struct store *s, const struct store_link *l, bool *exists,
