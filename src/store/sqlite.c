@@ -1327,20 +1327,30 @@ int store_peer_link_remove(struct store *s, const char *peer, bool push, const c
                     peer, push, remote, local, "drop the link's push retries", &changed, err);
 }
 
+/* Prepares a statement over link l: ?1 its peer, ?2 its direction, ?3 remote, ?4 local. */
+static int link_prepare(struct store *s, const char *sql, const struct store_link *l,
+                        sqlite3_stmt **st, struct err *err)
+{
+    if (prepare(s, sql, st, err)) {
+        return -1;
+    }
+    sqlite3_bind_int64(*st, 1, l->peer);
+    sqlite3_bind_int(*st, 2, l->push);
+    sqlite3_bind_text(*st, 3, l->remote, -1, SQLITE_STATIC);
+    sqlite3_bind_text(*st, 4, l->local, -1, SQLITE_STATIC);
+    return 0;
+}
+
 int store_peer_link_exists(struct store *s, const struct store_link *l, bool *exists,
                            struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s,
-                "SELECT 1 FROM peer_links WHERE peer = ?1 AND push = ?2 AND remote = ?3"
-                " AND local = ?4",
-                &st, err)) {
+    if (link_prepare(s,
+                     "SELECT 1 FROM peer_links WHERE peer = ?1 AND push = ?2 AND remote = ?3"
+                     " AND local = ?4",
+                     l, &st, err) != 0) {
         return -1;
     }
-    sqlite3_bind_int64(st, 1, l->peer);
-    sqlite3_bind_int(st, 2, l->push);
-    sqlite3_bind_text(st, 3, l->remote, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, l->local, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     *exists = rc == SQLITE_ROW;
     release(st);
@@ -1488,16 +1498,12 @@ int store_link_cursor_set(struct store *s, const struct store_link *l, const cha
                           struct err *err)
 {
     sqlite3_stmt *st = NULL;
-    if (prepare(s,
-                "UPDATE peer_links SET cursor = ?5 WHERE peer = ?1 AND push = ?2 AND remote = ?3"
-                " AND local = ?4",
-                &st, err)) {
+    if (link_prepare(s,
+                     "UPDATE peer_links SET cursor = ?5 WHERE peer = ?1 AND push = ?2"
+                     " AND remote = ?3 AND local = ?4",
+                     l, &st, err) != 0) {
         return -1;
     }
-    sqlite3_bind_int64(st, 1, l->peer);
-    sqlite3_bind_int(st, 2, l->push);
-    sqlite3_bind_text(st, 3, l->remote, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, l->local, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, cursor, -1, SQLITE_STATIC);
     int rc = step_done(s, st, err, "set cursor");
     release(st);
