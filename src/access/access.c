@@ -119,12 +119,14 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
     /* STIX 2.1 section 3.6: only the object creator may create new versions, and none
      * after a revocation. The creator is the organisation that first submitted the id here;
      * a peer's node may also relay the creator's new version when the key that signed the
-     * first version signed it. Anyone else publishes a new object (derived-from). */
+     * first version signed it. Anyone else publishes a new object (derived-from). The node's
+     * operators (admin: `certmesh import`) may pass a third party's update on for any
+     * organisation, as when several import the same feed. */
     if (obj->after_revoked) {
         return verdict(ACCESS_DENY_FORBIDDEN,
                        "STIX versioning: the object is revoked; no later version may be created");
     }
-    if (obj->new_version && obj->origin_org != who->org_id && !obj->creator_signed) {
+    if (obj->new_version && obj->origin_org != who->org_id && !obj->creator_signed && !admin) {
         return verdict(
             ACCESS_DENY_FORBIDDEN,
             "STIX versioning: only the object's creator may create a new version (another "

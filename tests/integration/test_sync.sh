@@ -278,10 +278,14 @@ cm peer add a --org node-a --url "$A_URL/api/" --key "$KEY_C_AT_A" --tls-fingerp
 expect_eq "the creator's new version, by another way: taken (with A's declarations)" \
     "$(cm sync --once a --data "$C" 2>&1)" "a	1	3	3	0"
 # ... but an organisation at B may not make a new version of A's object
-cm collection add --title Mine --alias mine --audience cert-b --write cert-b --data "$B" >/dev/null
-bundle "$(indicator 4 "$TLP_GREEN" 2026-11-01T00:00:00.000Z)" >"$TMP/b1.json"
-cm import --data "$B" --collection mine --as cert-b "$TMP/b1.json" 2>"$TMP/err"
-expect_contains "a new version of another's object is refused" "$(cat "$TMP/err")" "only the object's creator may create a new version"
+MINE=$(cm collection add --title Mine --alias mine --audience cert-b --write cert-b --data "$B")
+KEY_CERT_B=$(cm key new --org cert-b --role analyst --data "$B")
+printf '{"objects":[%s]}' "$(indicator 4 "$TLP_GREEN" 2026-11-01T00:00:00.000Z)" >"$TMP/b1.json"
+C_URL=$URL
+URL=$B_URL
+req POST "/api/collections/$MINE/objects/" "$KEY_CERT_B" "$TMP/b1.json"
+URL=$C_URL
+expect_contains "a new version of another's object is refused" "$(jqb '.failures[0].message')" "only the object's creator may create a new version"
 # ... and it is the signature that lets A's new version in: with the first version C
 # holds unsigned (as if stored before A signed), the creator cannot be told apart
 sqlite3 "$C/certmesh.db" "update objects set json = json_remove(json, '\$.extensions') where oid = (select min(oid) from objects where stix_id = '$(oid indicator 4)')"

@@ -228,6 +228,13 @@ static void versioning_table(void)
     };
     struct access_subject who = {.authenticated = true, .org_id = ME, .role = STORE_ROLE_ANALYST};
     struct access_collection c = {STORE_AUD_LIST, true, true};
+    /* an operator (admin) passes on a third party's update for any organisation, but
+     * nothing after a revocation */
+    struct access_subject op = {.authenticated = true, .org_id = ME, .role = STORE_ROLE_ADMIN};
+    struct access_object upd = {.tlp = STIX_TLP_GREEN, .origin_org = THEM, .new_version = true};
+    CHECK(access_decide(&op, ACCESS_WRITE_OBJECT, &c, &upd).verdict == ACCESS_ALLOW);
+    upd.after_revoked = true;
+    CHECK(access_decide(&op, ACCESS_WRITE_OBJECT, &c, &upd).verdict == ACCESS_DENY_FORBIDDEN);
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct access_object o = {.tlp = STIX_TLP_GREEN,
                                   .origin_org = rows[i].origin,
