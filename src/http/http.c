@@ -270,14 +270,16 @@ int http_server_start(const struct http_config *cfg, struct http_server **out, s
         return err_set(err, "out of memory");
     }
     srv->cfg = *cfg;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) |
+                     (cfg->thread_per_connection ? MHD_USE_THREAD_PER_CONNECTION : MHD_USE_EPOLL);
+    unsigned pool = cfg->thread_per_connection ? 1 : cfg->threads ? cfg->threads : 2;
     if (cfg->cert_pem != NULL) {
         flags |= MHD_USE_TLS;
     }
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &ss},
-        {MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? (intptr_t)cfg->threads : 2, NULL},
+        {MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)pool, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_uri, srv},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_done, srv},
         {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},

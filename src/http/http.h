@@ -51,6 +51,8 @@ struct http_config {
     const char *key_pem;
     size_t max_body;
     unsigned threads;
+    bool thread_per_connection; /* instead of a pool: a handler may block without holding up
+                                 * other connections (test servers that hold requests) */
     http_handler handler;
     void *ctx;
 };

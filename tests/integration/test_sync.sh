@@ -391,6 +391,27 @@ expect_eq "E's open collection got nothing new" "$(eids open)" "5001 5004 5005 5
 cm peer set e --drop-push "outbox=$OPEN" --data "$B" 2>"$TMP/err"
 expect_eq "dropping a link that is not there fails" "$?" 1
 expect_contains "and says why" "$(cat "$TMP/err")" "peer e has no push link outbox=$OPEN"
+# ... and a push already running on a link that is dropped stops before its next page:
+# the peer (the fixture) holds every POST until told, so the drop lands while three
+# envelopes of 1,000 are in flight; without the check all five would go
+"$GEN" --count 5000 --tlp green --plain --seed 11 >"$TMP/five.json"
+cm collection add --title Big --alias big --audience cert-b,node-e --write cert-b --data "$B" >/dev/null
+cm import --data "$B" --collection big --as cert-b "$TMP/five.json" 2>/dev/null
+plain_server --hold-posts
+cm peer add hold --org node-e --url "http://127.0.0.1:$XPORT/api/" --key any:thing \
+    --tls-fingerprint "$PIN" --push "big=anything" --data "$B" 2>/dev/null
+cm sync --once hold --data "$B" >"$TMP/hold.out" 2>&1 &
+HOLD_SYNC=$!
+for _ in $(seq 600); do [ "$(grep -c '^post' "$TMP/plain.port")" -ge 3 ] && break; sleep 0.05; done
+expect_eq "three envelopes in flight" "$(grep -c '^post' "$TMP/plain.port")" 3
+cm peer set hold --drop-push "big=anything" --data "$B" 2>/dev/null
+printf 'xxxxxxxx' >&"$XIN" # answer them (and any more that came)
+wait "$HOLD_SYNC"
+expect_eq "the round ends well" "$?" 0
+expect_eq "and nothing went after the drop" "$(grep -c '^post' "$TMP/plain.port")" 3
+expect_eq "what was in flight settled: sent and taken" "$(grep push "$TMP/hold.out" | cut -f3,4)" "3000	3000"
+exec {XIN}>&-
+cm peer remove hold --data "$B"
 
 # ---- a peer that takes small bodies: no envelope passes its max_content_length (read from
 # its API root), and a version that alone is larger is never sent, but kept to report
