@@ -25,6 +25,7 @@ enum stmt_id {
     ST_OBJ_OID,
     ST_ORIGIN_GET,
     ST_VERSIONS,
+    ST_VERSIONS_HELD,
     ST_ENTRY_CLEAR_LAST,
     ST_ENTRY_CLEAR_FIRST,
     ST_ENTRY_INSERT,
@@ -43,16 +44,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_OBJ_OID] = "SELECT oid FROM objects WHERE stix_id = ?1 AND version = ?2",
     /* The first submitter is the organisation of the earliest stored version. */
     [ST_ORIGIN_GET] = "SELECT org_id FROM objects WHERE stix_id = ?1 ORDER BY oid LIMIT 1",
-    /* the id in the collection; then on the node: who first submitted it, whether this
-     * version is stored, and the latest revoked version (STIX 2.1 section 3.6); a new id
-     * finds no rows, so the JSON is read only for ids that have versions already */
-    [ST_VERSIONS] = "SELECT e.n, e.lo, e.hi, e.exact, o.origin, o.here, o.revoked FROM "
-                    "(SELECT count(*) AS n, min(version) AS lo, max(version) AS hi, "
-                    "max(version = ?3) AS exact FROM entries WHERE coll = ?1 AND stix_id = ?2) e, "
-                    "(SELECT (SELECT org_id FROM objects WHERE stix_id = ?2 ORDER BY oid LIMIT 1) "
-                    "AS origin, max(version = ?3) AS here, max(CASE WHEN "
-                    "json_extract(json, '$.revoked') = 1 THEN version END) AS revoked "
-                    "FROM objects WHERE stix_id = ?2) o",
+    [ST_VERSIONS] = "SELECT count(*), min(version), max(version), max(version = ?3), "
+                    "(SELECT org_id FROM objects WHERE stix_id = ?2 ORDER BY oid LIMIT 1) "
+                    "FROM entries WHERE coll = ?1 AND stix_id = ?2",
+    /* for an id the node holds: is this version stored, and the latest revoked version
+     * (STIX 2.1 section 3.6) */
+    [ST_VERSIONS_HELD] = "SELECT total(version = ?2) > 0, max(CASE WHEN "
+                         "json_extract(json, '$.revoked') = 1 THEN version END) "
+                         "FROM objects WHERE stix_id = ?1",
     [ST_ENTRY_CLEAR_LAST] = "UPDATE entries SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 "
                             "AND is_last = 1",
     [ST_ENTRY_CLEAR_FIRST] = "UPDATE entries SET is_first = 0 WHERE coll = ?1 AND stix_id = ?2 "
@@ -830,11 +829,27 @@ int store_object_versions(struct store *s, const char *coll, const char *stix_id
         v->last = sqlite3_column_int64(st, 2);
         v->exact = sqlite3_column_int(st, 3) == 1;
         v->origin_org = sqlite3_column_int64(st, 4);
-        v->on_node = sqlite3_column_int(st, 5) == 1;
-        v->revoked = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
     }
     sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read versions");
+    v->revoked = -1;
+    if (rc != SQLITE_ROW) {
+        return db_fail(s, err, "read versions");
+    }
+    if (v->origin_org == 0) {
+        return 0; /* a new id (the common case): nothing more to read */
+    }
+    if ((st = stmt(s, ST_VERSIONS_HELD, err)) == NULL) {
+        return -1;
+    }
+    sqlite3_bind_text(st, 1, stix_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, version);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        v->on_node = sqlite3_column_int(st, 0) == 1;
+        v->revoked = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read held versions");
 }
 
 static int run_update(struct store *s, enum stmt_id id, int64_t ck, const char *stix_id,
