@@ -15,8 +15,9 @@ static const char usage[] =
     "One round with each peer (or only PEER): pulls every collection linked for pulling,\n"
     "then pushes every collection linked for pushing. Prints one line per peer: NAME,\n"
     "pages, objects received, stored, refused; and for a peer with pushed collections a\n"
-    "second: NAME, \"push\", versions sent, taken, refused for TLP (final), queued to be\n"
-    "sent again, given up. Exits 1 if any peer failed; the others still run.\n";
+    "second: NAME, \"push\", versions sent, taken, refused by the peer's TLP or STIX\n"
+    "versioning rules (final), queued to be sent again, given up. Exits 1 if any peer\n"
+    "failed; the others still run.\n";
 
 struct round {
     struct store *s;

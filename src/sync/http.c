@@ -205,8 +205,13 @@ bool sync_status_apply(struct sync_sent *sent, size_t n, const json_t *status)
         if (x == NULL) {
             continue;
         }
+        /* a refusal by the peer's rules is final: sending it again cannot change it. TAXII
+         * has no code for it; certmesh peers say "TLP rule:" or "STIX versioning:" */
         const char *m = jx_str(e, "message");
-        x->outcome = m != NULL && strcasestr(m, "TLP") != NULL ? SYNC_REFUSED : SYNC_FAILED;
+        x->outcome =
+            m != NULL && (strcasestr(m, "TLP") != NULL || strstr(m, "STIX versioning:") != NULL)
+                ? SYNC_REFUSED
+                : SYNC_FAILED;
         str_copy(x->msg, sizeof(x->msg), m ? m : "failed at the peer, no reason given");
     }
     const char *state = jx_str(status, "status");

@@ -88,9 +88,10 @@ static void log_round(const struct store_peer *p, int rc, const struct sync_stat
                  st->received, st->stored, st->failed);
     }
     if (st->sent > 0) {
-        log_info("sync: peer %s: %zu pushed, %zu taken, %zu refused for TLP, %zu to retry, %zu "
-                 "given up",
-                 p->name, st->sent, st->accepted, st->refused, st->retrying, st->gave_up);
+        log_info(
+            "sync: peer %s: %zu pushed, %zu taken, %zu refused by its rules, %zu to retry, %zu "
+            "given up",
+            p->name, st->sent, st->accepted, st->refused, st->retrying, st->gave_up);
     }
 }
 

@@ -23,7 +23,8 @@
 struct sync_stats {
     /* pulled */
     size_t pages, received, stored, failed;
-    /* pushed: links, versions sent, taken by the peer, refused for TLP (final), queued for
+    /* pushed: links, versions sent, taken by the peer, refused by its TLP or versioning
+     * rules (final), queued for
      * another attempt, given up after SYNC_PUSH_ATTEMPTS */
     size_t push_links, sent, accepted, refused, retrying, gave_up;
 };

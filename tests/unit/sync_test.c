@@ -105,6 +105,14 @@ static void statuses(void)
         json_decref(st);
     }
     CHECK(!sync_status_apply(sent, 3, NULL));
+    /* a certmesh peer's versioning rule is final too; any other failure is retried */
+    sent[0].outcome = sent[1].outcome = SYNC_PENDING;
+    st = js("{\"status\":\"complete\",\"failures\":[{\"id\":\"indicator--1\",\"message\":"
+            "\"objects[0]: STIX versioning: only the object's creator may create a new version\"},"
+            "{\"id\":\"indicator--2\",\"message\":\"objects[1]: database is busy\"}]}");
+    CHECK(sync_status_apply(sent, 3, st));
+    CHECK(sent[0].outcome == SYNC_REFUSED && sent[1].outcome == SYNC_FAILED);
+    json_decref(st);
 }
 
 const struct unit_test sync_tests[] = {
