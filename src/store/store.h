@@ -118,7 +118,8 @@ struct store_versions {
     ts_us revoked;      /* the latest version on the node marked revoked, -1 if none */
 };
 
-/* One indexed lookup answering all of the above. */
+/* One indexed lookup answering all of the above; on_node and revoked take a second, only
+ * for an id the node already holds. */
 int store_object_versions(struct store *s, const char *coll, const char *stix_id, ts_us version,
                           struct store_versions *v, struct err *err) BASE_WARN_UNUSED;
 
