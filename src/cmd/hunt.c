@@ -634,6 +634,18 @@ static bool confirmed(struct run *r, struct ind_more *in, const char *label, con
     return matched;
 }
 
+/* Writes the hit lines gathered so far. A run without hits has no buffer yet, and
+ * fwrite(NULL, ...) is undefined even for no bytes (UBSan stopped a hunt that found
+ * nothing). */
+static void out_flush(struct buf *o)
+{
+    if (o->len > 0) {
+        fwrite(o->data, 1, o->len, stdout);
+        fflush(stdout);
+    }
+    buf_reset(o);
+}
+
 static void on_hit(void *ctx, const struct hunt_hit *h)
 {
     struct run *r = ctx;
@@ -695,8 +707,7 @@ static void on_hit(void *ctx, const struct hunt_hit *h)
     }
     r->hits++;
     if (o->len > ((size_t)1 << 20)) {
-        fwrite(o->data, 1, o->len, stdout);
-        buf_reset(o);
+        out_flush(o);
     }
 }
 
@@ -748,9 +759,7 @@ static int scan_source(struct run *r, const char *path)
         }
         r->records += newlines + (data[len - 1] != '\n');
         /* hits of a block go out with it: a live stream (tail -F) shows them at once */
-        fwrite(r->out.data, 1, r->out.len, stdout);
-        fflush(stdout);
-        buf_reset(&r->out);
+        out_flush(&r->out);
         r->block_offset += len;
         r->block_line += newlines;
         r->bytes += len;
@@ -1127,8 +1136,7 @@ int cmd_hunt(int argc, char **argv)
     for (int i = 0; i < a.n_pos && rc == 0; i++) {
         rc = scan_path(&r, a.pos[i], 0);
     }
-    fwrite(r.out.data, 1, r.out.len, stdout);
-    fflush(stdout);
+    out_flush(&r.out);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (write_summary(&r, secs, summary) != 0) {
