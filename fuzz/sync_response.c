@@ -2,7 +2,8 @@
  * sync_response.c — libFuzzer target for what a peer answers a node: a Get Objects
  * envelope (with an X-TAXII-Date-Added-Last header), each object's signatures judged as a
  * pull judges them, and the same bytes as a status resource for three versions pushed.
- * Checks the parsers' promises as well as their memory safety.
+ * Checks the parsers' promises as well as their memory safety, and that the spans the
+ * objects are stored from (jx_array_spans) read back to what jansson parsed.
  */
 #include "sync/internal.h"
 
@@ -29,6 +30,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             (e.next != NULL && strlen(e.next) >= SYNC_NEXT_MAX) ||
             strlen(e.last) >= sizeof(e.last)) {
             __builtin_trap();
+        }
+        /* the spans a peer's objects are stored from are exactly the elements jansson
+         * parsed: each reads back to the same value (the scanner against the parser) */
+        size_t n = json_array_size(e.objs);
+        struct jx_span spans[64];
+        long got = jx_array_spans((const char *)data, size, "objects", spans, 64);
+        if (e.objs != NULL && got != (long)n) {
+            __builtin_trap();
+        }
+        for (size_t k = 0; e.objs != NULL && k < n && k < 64; k++) {
+            json_error_t je;
+            json_t *back = json_loadb(spans[k].p, spans[k].n, JSON_DECODE_ANY, &je);
+            if (back == NULL || !json_equal(back, json_array_get(e.objs, k))) {
+                __builtin_trap();
+            }
+            json_decref(back);
         }
         struct access_peer_keys keys = {.require = true, .pinned = true, .n_known = 1};
         str_copy(keys.known[0], sizeof(keys.known[0]),

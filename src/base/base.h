@@ -153,4 +153,18 @@ char *jx_dump(const json_t *j, size_t *len);
 /* The string value of key, or NULL if absent or not a string. */
 const char *jx_str(const json_t *obj, const char *key);
 
+/* Bytes of a JSON text. */
+struct jx_span {
+    const char *p;
+    size_t n;
+};
+
+/* The text of each element of the array that is member `key` of the top-level object of
+ * a JSON text that jx_parse() has accepted: the scan relies on that (well-formed, no
+ * duplicate keys) and only follows strings and nesting, decoding member names so that an
+ * escaped "obj\u0065cts" is found too. Writes at most max spans; returns how many
+ * elements there are, or -1 when the member is missing or not an array. Lets what was
+ * received be kept as it came instead of serialised again. */
+long jx_array_spans(const char *text, size_t n, const char *key, struct jx_span *out, size_t max);
+
 #endif

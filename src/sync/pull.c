@@ -34,6 +34,8 @@ struct pull {
 struct page {
     json_t *env; /* the envelope (owned); objs borrowed from it */
     json_t *objs;
+    char *body; /* its text (owned): the objects are stored as they came */
+    size_t body_len;
     bool more;
     char last[64]; /* X-TAXII-Date-Added-Last */
     int *v;        /* access_verify per object */
@@ -72,6 +74,7 @@ static void page_free(struct page *pg)
 {
     if (pg != NULL) {
         json_decref(pg->env);
+        free(pg->body);
         free(pg->v);
         free(pg->signer);
         free(pg->why);
@@ -149,7 +152,12 @@ static struct page *fetch_page(struct fetcher *f)
     pg->v = calloc(n ? n : 1, sizeof(*pg->v));
     pg->signer = calloc(n ? n : 1, sizeof(*pg->signer));
     pg->why = calloc(n ? n : 1, sizeof(*pg->why));
-    if (pg->v == NULL || pg->signer == NULL || pg->why == NULL) {
+    /* the next request reuses the response buffer: the page keeps its own text */
+    if ((pg->body = malloc(f->r.body.len + 1)) != NULL) {
+        memcpy(pg->body, body, f->r.body.len);
+        pg->body_len = f->r.body.len;
+    }
+    if (pg->v == NULL || pg->signer == NULL || pg->why == NULL || pg->body == NULL) {
         err_set(&pg->err, "out of memory");
         return pg;
     }
@@ -256,7 +264,11 @@ static int store_page(struct pull *pl, const struct store_link *l,
         snprintf(actor, sizeof(actor), "sync:%s", p->name);
         struct taxii_ingest_result res;
         /* not this node's to sign */
-        struct taxii_ingest_opts o = {.status_id = status_id, .actor = actor, .verdicts = verdicts};
+        struct taxii_ingest_opts o = {.status_id = status_id,
+                                      .actor = actor,
+                                      .verdicts = verdicts,
+                                      .body = pg->body,
+                                      .body_len = pg->body_len};
         int rc = taxii_ingest(pl->s, who, coll, pg->objs, &o, &res, pl->err);
         free(verdicts);
         if (rc != 0) {

@@ -98,6 +98,11 @@ struct taxii_ingest_opts {
      * (access_verify, access_signature_verdict), unless the caller judged them already:
      * then verdicts[i] is NULL to accept objects[i], else why it is refused. */
     const char *const *verdicts;
+    /* The envelope text the objects were parsed from (jx_parse), when there is one: what a
+     * peer's organisation stores is kept as it came (jx_array_spans) instead of being
+     * serialised again; objects signed here are serialised. */
+    const char *body;
+    size_t body_len;
 };
 
 /* Validates and stores objects (a JSON array) into coll as who, in one transaction:

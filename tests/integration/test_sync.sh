@@ -388,6 +388,16 @@ bundle "$(indicator 5007 "$TLP_GREEN")" >"$TMP/out4.json"
 cm import --data "$B" --collection outbox --as cert-b "$TMP/out4.json" 2>/dev/null
 expect_eq "only the kept link sends" "$(cm sync --once e --data "$B" 2>/dev/null | grep push)" "e	push	1	1	0	0	0"
 expect_eq "E's open collection got nothing new" "$(eids open)" "5001 5004 5005 5006"
+# what a peer sends is stored as it came, byte for byte, not serialised again
+printf '{"objects": [ %s ]}' "$(indicator 5008 "$TLP_GREEN" | sed 's/,"/, "/g')" >"$TMP/spaced.json"
+SAVED_URL=$URL
+URL=$E_URL
+req POST "/api/collections/$INBOX/objects/" "$KEY_B_AT_E" "$TMP/spaced.json" -k
+URL=$SAVED_URL
+expect_eq "a peer's POST is taken" "$(jqb '.success_count')" 1
+expect_eq "and stored as it came" \
+    "$(sqlite3 "$E/certmesh.db" "select json from objects where stix_id = '$(oid indicator 5008)'")" \
+    "$(indicator 5008 "$TLP_GREEN" | sed 's/,"/, "/g')"
 cm peer set e --drop-push "outbox=$OPEN" --data "$B" 2>"$TMP/err"
 expect_eq "dropping a link that is not there fails" "$?" 1
 expect_contains "and says why" "$(cat "$TMP/err")" "peer e has no push link outbox=$OPEN"

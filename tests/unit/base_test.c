@@ -185,6 +185,37 @@ static void lines_and_list_values(void)
     FAIL_IF(n != 3 || strncmp(s, "x y", 3) != 0);
 }
 
+/* The elements of a member array as they stand in the text, found the way jansson reads
+ * the member: escaped names, strings holding brackets and quotes, nesting, spacing. */
+static void json_spans(void)
+{
+    static const char text[] =
+        " {\"more\" : [\"]\", {\"objects\":[9]}], \"x\\\"y\":\"[{\\\"\","
+        "\r\n \"obj\\u0065cts\" :[ {\"a\":\"}\\\\\",\"b\":[1,{\"c\":\"]\"}]} ,\t-1.5e3 ,"
+        "\"s\\\"]\",[] ,{} ] , \"next\":null}";
+    struct err err;
+    json_t *doc = jx_parse(text, strlen(text), JX_MAX_DEPTH, &err);
+    FAIL_IF(doc == NULL);
+    json_t *objs = json_object_get(doc, "objects");
+    FAIL_IF(json_array_size(objs) != 5);
+    struct jx_span sp[8];
+    CHECK(jx_array_spans(text, strlen(text), "objects", sp, 8) == 5);
+    for (size_t i = 0; i < 5; i++) {
+        json_error_t je;
+        json_t *back = json_loadb(sp[i].p, sp[i].n, JSON_DECODE_ANY, &je);
+        CHECK(back != NULL && json_equal(back, json_array_get(objs, i)));
+        json_decref(back);
+    }
+    CHECK(sp[1].n == 6 && strncmp(sp[1].p, "-1.5e3", 6) == 0); /* no spacing around */
+    /* at most max written, all counted; a missing or non-array member */
+    CHECK(jx_array_spans(text, strlen(text), "objects", sp, 2) == 5);
+    CHECK(jx_array_spans(text, strlen(text), "object", sp, 8) == -1);
+    CHECK(jx_array_spans(text, strlen(text), "next", sp, 8) == -1);
+    CHECK(jx_array_spans("[1]", 3, "objects", sp, 8) == -1);
+    CHECK(jx_array_spans("{\"objects\":[]}", 14, "objects", sp, 8) == 0);
+    json_decref(doc);
+}
+
 const struct unit_test base_tests[] = {
     {"ts_valid_forms", ts_valid_forms},
     {"ts_invalid_forms", ts_invalid_forms},
@@ -195,6 +226,7 @@ const struct unit_test base_tests[] = {
     {"utf8", utf8},
     {"buffers_are_bounded", buffers_are_bounded},
     {"json_limits", json_limits},
+    {"json_spans", json_spans},
     {"ip_prefixes", ip_prefixes},
     {"lines_and_list_values", lines_and_list_values},
     {NULL, NULL},
