@@ -126,6 +126,11 @@ struct access_decision access_decide(const struct access_subject *who, enum acce
         return verdict(ACCESS_DENY_FORBIDDEN,
                        "STIX versioning: the object is revoked; no later version may be created");
     }
+    if (obj->new_version && obj->created_differs) {
+        return verdict(ACCESS_DENY_FORBIDDEN,
+                       "STIX versioning: created must not change between versions of an object "
+                       "(this one differs from the first version's)");
+    }
     if (obj->new_version && obj->origin_org != who->org_id && !obj->creator_signed && !admin) {
         return verdict(
             ACCESS_DENY_FORBIDDEN,

@@ -44,10 +44,11 @@ struct access_object {
     bool in_collection; /* some version is already in this collection */
     bool from_peer;     /* origin_org is a federation peer: the object was learned from it */
     /* writes only (STIX 2.1 section 3.6, versioning): */
-    bool new_version;    /* a version of an id the node holds, this version not yet stored */
-    bool creator_signed; /* it is signed, by a peer's node, with the key that signed the
-                          * id's first version here: the creator's own new version, relayed */
-    bool after_revoked;  /* a stored version is revoked and this one is later */
+    bool new_version;     /* a version of an id the node holds, this version not yet stored */
+    bool creator_signed;  /* it is signed, by a peer's node, with the key that signed the
+                           * id's first version here: the creator's own new version, relayed */
+    bool after_revoked;   /* a stored version is revoked and this one is later */
+    bool created_differs; /* a new version whose created is not the first version's */
 };
 
 enum access_verdict {

@@ -50,7 +50,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* for an id the node holds: is this version stored, and the latest revoked version
      * (STIX 2.1 section 3.6) */
     [ST_VERSIONS_HELD] = "SELECT total(version = ?2) > 0, max(CASE WHEN "
-                         "json_extract(json, '$.revoked') = 1 THEN version END) "
+                         "json_extract(json, '$.revoked') = 1 THEN version END), "
+                         "(SELECT json_extract(json, '$.created') FROM objects "
+                         "WHERE stix_id = ?1 ORDER BY oid LIMIT 1) "
                          "FROM objects WHERE stix_id = ?1",
     [ST_ENTRY_CLEAR_LAST] = "UPDATE entries SET is_last = 0 WHERE coll = ?1 AND stix_id = ?2 "
                             "AND is_last = 1",
@@ -831,7 +833,7 @@ int store_object_versions(struct store *s, const char *coll, const char *stix_id
         v->origin_org = sqlite3_column_int64(st, 4);
     }
     sqlite3_reset(st);
-    v->revoked = -1;
+    v->revoked = v->created = -1;
     if (rc != SQLITE_ROW) {
         return db_fail(s, err, "read versions");
     }
@@ -847,6 +849,10 @@ int store_object_versions(struct store *s, const char *coll, const char *stix_id
     if (rc == SQLITE_ROW) {
         v->on_node = sqlite3_column_int(st, 0) == 1;
         v->revoked = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+        const char *created = (const char *)sqlite3_column_text(st, 2);
+        if (created == NULL || ts_parse(created, &v->created, NULL) != 0) {
+            v->created = -1;
+        }
     }
     sqlite3_reset(st);
     return rc == SQLITE_ROW ? 0 : db_fail(s, err, "read held versions");

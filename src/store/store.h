@@ -116,10 +116,11 @@ struct store_versions {
     int64_t origin_org; /* the id's first submitter to the node, 0 if never seen */
     bool on_node;       /* this very version is stored on the node (in some collection) */
     ts_us revoked;      /* the latest version on the node marked revoked, -1 if none */
+    ts_us created;      /* the first stored version's created, -1 if none or unknown */
 };
 
-/* One indexed lookup answering all of the above; on_node and revoked take a second, only
- * for an id the node already holds. */
+/* One indexed lookup answering all of the above; on_node, revoked and created take a
+ * second, only for an id the node already holds. */
 int store_object_versions(struct store *s, const char *coll, const char *stix_id, ts_us version,
                           struct store_versions *v, struct err *err) BASE_WARN_UNUSED;
 

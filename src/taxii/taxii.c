@@ -874,6 +874,15 @@ static int publish_declarations(struct store *s, const struct access_signer *sg,
     return rc;
 }
 
+/* Whether obj's created is another instant than the first stored version's (known: >= 0).
+ * Text forms of one instant (".000Z" or not) are the same created. */
+static bool created_differs(const json_t *obj, ts_us first)
+{
+    const char *c = jx_str(obj, "created");
+    ts_us t;
+    return first >= 0 && c != NULL && ts_parse(c, &t, NULL) == 0 && t != first;
+}
+
 /* Whether a peer's new version of an id that another organisation first submitted here
  * is the creator's own, relayed: signed (and verified) by the key that signed the id's
  * first version on this node (STIX 2.1 section 3.6). Rare: the extra verification and
@@ -951,12 +960,13 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         if (store_object_versions(s, coll->id, in[i].m.id, in[i].m.version_us, &v, err) != 0) {
             goto rollback;
         }
-        struct access_object ao = {.tlp = in[i].m.tlp,
-                                   .origin_org = v.origin_org,
-                                   .in_collection = v.any,
-                                   .new_version = v.origin_org != 0 && !v.on_node,
-                                   .after_revoked =
-                                       v.revoked >= 0 && in[i].m.version_us > v.revoked};
+        struct access_object ao = {
+            .tlp = in[i].m.tlp,
+            .origin_org = v.origin_org,
+            .in_collection = v.any,
+            .new_version = v.origin_org != 0 && !v.on_node,
+            .after_revoked = v.revoked >= 0 && in[i].m.version_us > v.revoked,
+            .created_differs = created_differs(json_array_get(objects, i), v.created)};
         if (ao.new_version && is_peer && v.origin_org != who->org_id &&
             creator_signed(s, json_array_get(objects, i), in[i].m.id, &ao.creator_signed, err) !=
                 0) {

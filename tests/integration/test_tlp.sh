@@ -79,6 +79,11 @@ req GET "/api/collections/$LIST/objects/$(oid indicator 40)/" "$KEY_B" ""
 expect_eq "readers still get the creator's version" "$(jqb '[.objects[].modified]|join(",")')" "2026-01-01T00:00:00.000Z"
 post "$LIST" "$KEY_A" "$(indicator 40 "$TLP_GREEN" 2026-02-01T00:00:00.000Z)"
 expect_eq "the creator's new version is taken" "$(jqb '.success_count')" 1
+recreated() { indicator 40 "$TLP_GREEN" "$1" | sed "s/\"created\":\"2026-01-01T00:00:00.000Z\"/\"created\":\"$2\"/"; }
+post "$LIST" "$KEY_A" "$(recreated 2026-02-10T00:00:00.000Z 2026-01-02T00:00:00.000Z)"
+expect_contains "a version whose created changed is refused" "$(jqb '.failures[0].message')" "created must not change"
+post "$LIST" "$KEY_A" "$(recreated 2026-02-20T00:00:00.000Z 2026-01-01T00:00:00.000000Z)"
+expect_eq "the same instant written another way is the same created" "$(jqb '.success_count')" 1
 post "$LIST" "$KEY_A" "$(revoked 40 "$TLP_GREEN" 2026-03-01T00:00:00.000Z)"
 expect_eq "the creator revokes" "$(jqb '.success_count')" 1
 post "$LIST" "$KEY_A" "$(indicator 40 "$TLP_GREEN" 2026-04-01T00:00:00.000Z)"

@@ -235,6 +235,13 @@ static void versioning_table(void)
     CHECK(access_decide(&op, ACCESS_WRITE_OBJECT, &c, &upd).verdict == ACCESS_ALLOW);
     upd.after_revoked = true;
     CHECK(access_decide(&op, ACCESS_WRITE_OBJECT, &c, &upd).verdict == ACCESS_DENY_FORBIDDEN);
+    /* a new version keeps the first version's created, whoever makes it */
+    struct access_object recreated = {
+        .tlp = STIX_TLP_GREEN, .origin_org = ME, .new_version = true, .created_differs = true};
+    CHECK(access_decide(&who, ACCESS_WRITE_OBJECT, &c, &recreated).verdict ==
+          ACCESS_DENY_FORBIDDEN);
+    recreated.new_version = false; /* the same version again: nothing new is created */
+    CHECK(access_decide(&who, ACCESS_WRITE_OBJECT, &c, &recreated).verdict == ACCESS_ALLOW);
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         struct access_object o = {.tlp = STIX_TLP_GREEN,
                                   .origin_org = rows[i].origin,
