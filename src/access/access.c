@@ -465,29 +465,31 @@ int access_signer_publish(struct access_signer *sg, const char *node_id, const c
         "signature\"},\"signed_by\":{\"type\":\"string\",\"description\":\"base64 of the "
         "signer's 32-byte public key\"}}}",
         "version", "1.0", "extension_types", "property-extension", "object_marking_refs", clear);
-    json_t *arr = ident && def ? json_pack("[OO]", ident, def) : NULL;
-    int rc = arr == NULL || access_sign(ident, sg->ext, sg->sk, err) != 0 ||
-                     access_sign(def, sg->ext, sg->sk, err) != 0
-                 ? -1
-                 : 0;
-    free(sg->published);
-    sg->published = rc == 0 ? json_dumps(arr, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    if (rc == 0 && sg->published == NULL) {
-        rc = err_set(err, "out of memory");
-    } else if (rc != 0 && arr == NULL) {
-        err_set(err, "out of memory");
+    /* signed and serialised once: every ingest that signs places these as they are */
+    json_t *objs[2] = {ident, def};
+    int rc = ident == NULL || def == NULL ? err_set(err, "out of memory") : 0;
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        struct access_declaration *d = &sg->decl[i];
+        free(d->text);
+        d->text = NULL;
+        if (access_sign(objs[i], sg->ext, sg->sk, err) != 0 || stix_meta_of(objs[i], &d->m) != 0) {
+            rc = err_set(err, "the node's declarations cannot be signed");
+        } else if ((d->text = jx_dump(objs[i], &d->len)) == NULL) {
+            rc = err_set(err, "out of memory");
+        }
     }
     json_decref(ident);
     json_decref(def);
-    json_decref(arr);
     return rc;
 }
 
 void access_signer_fini(struct access_signer *sg)
 {
     sodium_memzero(sg->sk, sizeof(sg->sk));
-    free(sg->published);
-    sg->published = NULL;
+    for (int i = 0; i < 2; i++) {
+        free(sg->decl[i].text);
+        sg->decl[i].text = NULL;
+    }
 }
 
 /* ---- what peers send -------------------------------------------------------------------- */

@@ -145,14 +145,21 @@ int access_sign(json_t *obj, const char *ext_id, const unsigned char sk[64],
  * live in, and the objects that declare that extension (issue 5: "declared by an
  * extension-definition object the node publishes"): a JSON array of the node's identity
  * and its extension-definition, both TLP:CLEAR, themselves signed. */
-struct access_signer {
-    unsigned char sk[64];
-    char ext[STIX_ID_MAX];         /* "extension-definition--<node id>" */
-    char ext_key[STIX_ID_MAX + 8]; /* "\"extension-definition--<node id>\":{", as stored */
-    char *published;               /* malloc'ed JSON array, placed beside what is signed */
+/* One object the node places beside what it signs: its metadata and stored text. */
+struct access_declaration {
+    struct stix_meta m;
+    char *text; /* malloc'ed */
+    size_t len;
 };
 
-/* Builds signer->published for a node (STIX 2.1 section 7.3: an extension-definition
+struct access_signer {
+    unsigned char sk[64];
+    char ext[STIX_ID_MAX];             /* "extension-definition--<node id>" */
+    char ext_key[STIX_ID_MAX + 8];     /* "\"extension-definition--<node id>\":{", as stored */
+    struct access_declaration decl[2]; /* the node's identity and the extension-definition */
+};
+
+/* Builds signer->decl for a node (STIX 2.1 section 7.3: an extension-definition
  * needs created_by_ref, name, schema, version and extension_types). created fixes the
  * objects' single version, so every collection gets the same one. 0 or -1 with err. */
 int access_signer_publish(struct access_signer *sg, const char *node_id, const char *node_name,

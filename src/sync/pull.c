@@ -267,6 +267,7 @@ static int store_page(struct pull *pl, const struct store_link *l,
         struct taxii_ingest_opts o = {.status_id = status_id,
                                       .actor = actor,
                                       .verdicts = verdicts,
+                                      .signers = (const char(*)[ACCESS_SIGNING_KEY_B64])pg->signer,
                                       .body = pg->body,
                                       .body_len = pg->body_len};
         int rc = taxii_ingest(pl->s, who, coll, pg->objs, &o, &res, pl->err);

@@ -418,9 +418,9 @@ int taxii_outgoing(const struct access_signer *sg, bool local_origin, const char
     /* stored before this node signed what it stores: signed on the way out */
     json_t *o = jx_parse(json, len, JX_MAX_DEPTH, err);
     char *text = NULL;
+    size_t n = 0;
     int rc = o == NULL || access_sign(o, sg->ext, sg->sk, err) != 0 ? -1 : 0;
-    if (rc == 0 && ((text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL ||
-                    buf_puts(out, text) != 0)) {
+    if (rc == 0 && ((text = jx_dump(o, &n)) == NULL || buf_append(out, text, n) != 0)) {
         rc = err_set(err, "out of memory");
     }
     free(text);
@@ -643,7 +643,8 @@ struct incoming {
     size_t len;
     char *msg; /* failure message, NULL on success */
     bool ok, added;
-    bool sig_refused; /* a peer's object whose signature was refused: audited */
+    bool sig_refused;                    /* a peer's object whose signature was refused: audited */
+    char signer[ACCESS_SIGNING_KEY_B64]; /* a peer's object: the key that signed it, or "" */
 };
 
 static void incoming_free(struct incoming *in, size_t n)
@@ -678,12 +679,12 @@ static int indicator_pattern_check(const json_t *obj, const char *where, struct 
 static int signature_refused(const json_t *obj, const struct access_peer_keys *keys,
                              const char *verdict, const char *where, struct incoming *in)
 {
-    char signer[ACCESS_SIGNING_KEY_B64] = "", msg[ERR_MSG_MAX + 64];
+    char msg[ERR_MSG_MAX + 64];
     struct err verr;
     const char *why = verdict;
     if (keys != NULL) {
-        int v = access_verify(obj, signer, &verr);
-        why = access_signature_verdict(keys, v, signer);
+        int v = access_verify(obj, in->signer, &verr);
+        why = access_signature_verdict(keys, v, in->signer);
         why = why != NULL && v < 0 ? verr.msg : why;
     }
     if (why == NULL) {
@@ -699,9 +700,12 @@ static int signature_refused(const json_t *obj, const struct access_peer_keys *k
  * signed (sign), serialised, or kept as it came (raw, when not signed here). 0, or -1
  * when out of memory. */
 static int prepare_one(json_t *obj, size_t i, const struct access_signer *sign,
-                       const struct access_peer_keys *keys, const char *verdict,
+                       const struct access_peer_keys *keys, const char *verdict, const char *signer,
                        const struct jx_span *raw, struct incoming *in)
 {
+    if (signer != NULL) {
+        str_copy(in->signer, sizeof(in->signer), signer); /* verified by the caller */
+    }
     char where[32];
     struct err oerr;
     snprintf(where, sizeof(where), "objects[%zu]", i);
@@ -749,6 +753,7 @@ struct prepare_job {
     const struct access_signer *sign;
     const struct access_peer_keys *keys;
     const char *const *verdicts;
+    const char (*signers)[ACCESS_SIGNING_KEY_B64];
     const struct jx_span *raw;
     struct incoming *in;
     atomic_size_t next;
@@ -763,8 +768,8 @@ static void *prepare_some(void *arg)
         size_t from = atomic_fetch_add(&j->next, PREPARE_CHUNK);
         for (size_t i = from; i < n && i < from + PREPARE_CHUNK; i++) {
             if (prepare_one(json_array_get(j->objects, i), i, j->sign, j->keys,
-                            j->verdicts ? j->verdicts[i] : NULL, j->raw ? &j->raw[i] : NULL,
-                            &j->in[i]) != 0) {
+                            j->verdicts ? j->verdicts[i] : NULL, j->signers ? j->signers[i] : NULL,
+                            j->raw ? &j->raw[i] : NULL, &j->in[i]) != 0) {
                 atomic_store(&j->failed, true);
             }
         }
@@ -780,10 +785,16 @@ static void *prepare_some(void *arg)
  * thread only. */
 static int ingest_prepare(json_t *objects, const struct access_signer *sign,
                           const struct access_peer_keys *keys, const char *const *verdicts,
-                          const struct jx_span *raw, struct incoming *in, struct err *err)
+                          const char (*signers)[ACCESS_SIGNING_KEY_B64], const struct jx_span *raw,
+                          struct incoming *in, struct err *err)
 {
-    struct prepare_job j = {
-        .objects = objects, .sign = sign, .keys = keys, .verdicts = verdicts, .raw = raw, .in = in};
+    struct prepare_job j = {.objects = objects,
+                            .sign = sign,
+                            .keys = keys,
+                            .verdicts = verdicts,
+                            .signers = signers,
+                            .raw = raw,
+                            .in = in};
     atomic_init(&j.next, 0);
     atomic_init(&j.failed, false);
     size_t n = json_array_size(objects);
@@ -839,39 +850,17 @@ static int ingest_status(struct buf *b, const struct incoming *in, size_t n,
 static int publish_declarations(struct store *s, const struct access_signer *sg, int64_t org,
                                 const struct store_collection *coll, struct err *err)
 {
-    json_t *decl = jx_parse(sg->published, strlen(sg->published), JX_MAX_DEPTH, err);
-    size_t i;
-    json_t *o;
-    int rc = decl == NULL ? -1 : 0;
-    json_array_foreach(decl, i, o)
-    {
-        struct stix_meta m;
+    for (int i = 0; i < 2; i++) {
+        const struct access_declaration *d = &sg->decl[i];
         struct store_versions v;
-        size_t len;
         bool added;
-        char *text = NULL;
-        if (stix_meta_of(o, &m) != 0) {
-            rc = err_set(err, "the node's declarations are not STIX");
-            break;
-        }
-        if ((rc = store_object_versions(s, coll->id, m.id, m.version_us, &v, err)) != 0) {
-            break;
-        }
-        if (v.exact) {
-            continue;
-        }
-        if ((text = jx_dump(o, &len)) == NULL) {
-            rc = err_set(err, "out of memory");
-            break;
-        }
-        rc = store_object_put(s, coll->id, &m, text, len, org, &v, &added, err);
-        free(text);
-        if (rc != 0) {
-            break;
+        if (store_object_versions(s, coll->id, d->m.id, d->m.version_us, &v, err) != 0 ||
+            (!v.exact &&
+             store_object_put(s, coll->id, &d->m, d->text, d->len, org, &v, &added, err) != 0)) {
+            return -1;
         }
     }
-    json_decref(decl);
-    return rc;
+    return 0;
 }
 
 /* Whether obj's created is another instant than the first stored version's (known: >= 0).
@@ -884,18 +873,17 @@ static bool created_differs(const json_t *obj, ts_us first)
 }
 
 /* Whether a peer's new version of an id that another organisation first submitted here
- * is the creator's own, relayed: signed (and verified) by the key that signed the id's
- * first version on this node (STIX 2.1 section 3.6). Rare: the extra verification and
- * read happen only then. 0, or -1 with err. */
-static int creator_signed(struct store *s, const json_t *obj, const char *id, bool *yes,
+ * is the creator's own, relayed: signed by (signer, verified as it was prepared) the key
+ * that signed the id's first version on this node (STIX 2.1 section 3.6). Rare: the read
+ * happens only then. 0, or -1 with err. */
+static int creator_signed(struct store *s, const char *signer, const char *id, bool *yes,
                           struct err *err)
 {
-    char now_by[ACCESS_SIGNING_KEY_B64], first_by[ACCESS_SIGNING_KEY_B64];
-    struct err verr;
+    char first_by[ACCESS_SIGNING_KEY_B64];
     char *text = NULL;
     *yes = false;
-    if (access_verify(obj, now_by, &verr) != 0) {
-        return 0; /* unsigned (a bad signature was refused before) */
+    if (signer[0] == '\0') {
+        return 0; /* unsigned */
     }
     int rc = store_object_first(s, id, &text, err);
     if (rc != 0) {
@@ -905,7 +893,7 @@ static int creator_signed(struct store *s, const json_t *obj, const char *id, bo
     free(text);
     access_signed_by(first, first_by);
     json_decref(first);
-    *yes = first_by[0] != '\0' && strcmp(first_by, now_by) == 0;
+    *yes = first_by[0] != '\0' && strcmp(first_by, signer) == 0;
     return 0;
 }
 
@@ -947,7 +935,8 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
         free(raw);
         raw = NULL;
     }
-    if (ingest_prepare(objects, signer, judge, is_peer ? o->verdicts : NULL, raw, in, err) != 0 ||
+    if (ingest_prepare(objects, signer, judge, is_peer ? o->verdicts : NULL,
+                       is_peer && o->verdicts != NULL ? o->signers : NULL, raw, in, err) != 0 ||
         access_collection_facts(s, who, coll, &f, err) != 0 || store_begin(s, err) != 0) {
         goto out;
     }
@@ -968,8 +957,7 @@ int taxii_ingest(struct store *s, const struct access_subject *who,
             .after_revoked = v.revoked >= 0 && in[i].m.version_us > v.revoked,
             .created_differs = created_differs(json_array_get(objects, i), v.created)};
         if (ao.new_version && is_peer && v.origin_org != who->org_id &&
-            creator_signed(s, json_array_get(objects, i), in[i].m.id, &ao.creator_signed, err) !=
-                0) {
+            creator_signed(s, in[i].signer, in[i].m.id, &ao.creator_signed, err) != 0) {
             goto rollback;
         }
         struct access_decision d = access_decide(who, ACCESS_WRITE_OBJECT, &f, &ao);

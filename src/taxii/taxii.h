@@ -98,6 +98,8 @@ struct taxii_ingest_opts {
      * (access_verify, access_signature_verdict), unless the caller judged them already:
      * then verdicts[i] is NULL to accept objects[i], else why it is refused. */
     const char *const *verdicts;
+    /* With verdicts: the key that signed objects[i], verified ("" when unsigned). */
+    const char (*signers)[ACCESS_SIGNING_KEY_B64];
     /* The envelope text the objects were parsed from (jx_parse), when there is one: what a
      * peer's organisation stores is kept as it came (jx_array_spans) instead of being
      * serialised again; objects signed here are serialised. */
