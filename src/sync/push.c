@@ -369,6 +369,24 @@ static int finish_batch(struct push *ps, struct batch *b)
     return 0;
 }
 
+/* Reads the link's collection, the organisation's standing in it and the TLP levels it
+ * may read there: 0 shared with it, 1 no such collection, 2 not shared, -1 error. */
+static int load_collection(struct push *ps)
+{
+    int found = store_collection_get(ps->s, ps->l->local, &ps->coll, ps->err);
+    if (found != 0) {
+        return found;
+    }
+    if (access_collection_facts(ps->s, &ps->who, &ps->coll, &ps->facts, ps->err) != 0) {
+        return -1;
+    }
+    if (access_decide(&ps->who, ACCESS_READ_COLLECTION, &ps->facts, NULL).verdict != ACCESS_ALLOW) {
+        return 2;
+    }
+    ps->mask = access_read_mask(&ps->who, &ps->facts);
+    return 0;
+}
+
 /* Whether the link may still send: still configured, and its collection still shared
  * with the peer's organisation. Read again before every page, so that an analyst who
  * drops the link (peer set --drop-push) or takes the organisation out of the audience
@@ -380,21 +398,8 @@ static int still_sending(struct push *ps)
     if (store_peer_link_exists(ps->s, ps->l, &exists, ps->err) != 0) {
         return -1;
     }
-    if (!exists) {
-        return 1;
-    }
-    int found = store_collection_get(ps->s, ps->l->local, &ps->coll, ps->err);
-    if (found != 0) {
-        return found;
-    }
-    if (access_collection_facts(ps->s, &ps->who, &ps->coll, &ps->facts, ps->err) != 0) {
-        return -1;
-    }
-    if (access_decide(&ps->who, ACCESS_READ_COLLECTION, &ps->facts, NULL).verdict != ACCESS_ALLOW) {
-        return 1;
-    }
-    ps->mask = access_read_mask(&ps->who, &ps->facts);
-    return 0;
+    int rc = exists ? load_collection(ps) : 1;
+    return rc > 0 ? 1 : rc;
 }
 
 /* The new versions of the link, page by page: while pages are on their way (the peer
@@ -464,21 +469,19 @@ static int push_link(void *ctx, const struct store_link *l)
     struct push *ps = ctx;
     const struct store_peer *p = ps->p;
     ps->l = l;
-    int found = store_collection_get(ps->s, l->local, &ps->coll, ps->err);
-    if (found != 0) {
-        return found > 0 ? err_set(ps->err, "peer %s: no local collection '%s'", p->name, l->local)
-                         : -1;
+    int state = load_collection(ps);
+    if (state == 1) {
+        return err_set(ps->err, "peer %s: no local collection '%s'", p->name, l->local);
     }
-    if (access_collection_facts(ps->s, &ps->who, &ps->coll, &ps->facts, ps->err) != 0) {
-        return -1;
-    }
-    if (access_decide(&ps->who, ACCESS_READ_COLLECTION, &ps->facts, NULL).verdict != ACCESS_ALLOW) {
+    if (state == 2) {
         return err_set(ps->err,
                        "peer %s: collection %s is not shared with the peer's organisation: "
                        "nothing of it is pushed (add the organisation to its audience)",
                        p->name, l->local);
     }
-    ps->mask = access_read_mask(&ps->who, &ps->facts);
+    if (state != 0) {
+        return -1;
+    }
     ps->st->push_links++;
     int64_t cursor = -1;
     if (l->cursor[0] != '\0' && str_to_i64(l->cursor, 0, INT64_MAX, &cursor) != 0) {
