@@ -5,6 +5,7 @@
  */
 #include "sync/internal.h"
 
+#include "http/http.h"
 #include "taxii/taxii.h"
 
 #include <string.h>
@@ -36,15 +37,28 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
     return len;
 }
 
-/* Whether url may be used: https, or plain http to a loopback address only. */
+/* Whether url may be used: https, or plain http to a loopback address only. The host is
+ * read as the server's --listen check reads it (http_listen_is_loopback): a prefix test
+ * let "http://127.example.net/" and "http://127.0.0.1@example.net/" through. */
 int sync_check_url(const char *url, struct err *err)
 {
     if (strncmp(url, "https://", 8) == 0) {
         return 0;
     }
-    if (strncmp(url, "http://127.", 11) == 0 || strncmp(url, "http://[::1]", 12) == 0 ||
-        strncmp(url, "http://localhost", 16) == 0) {
-        return 0;
+    if (strncmp(url, "http://", 7) == 0) {
+        const char *a = url + 7;
+        size_t n = strcspn(a, "/?#");
+        char hostport[80];
+        if (n + 4 < sizeof(hostport)) {
+            snprintf(hostport, sizeof(hostport), "%.*s", (int)n, a);
+            if (http_listen_is_loopback(hostport)) {
+                return 0;
+            }
+            snprintf(hostport, sizeof(hostport), "%.*s:80", (int)n, a); /* no port given */
+            if (http_listen_is_loopback(hostport)) {
+                return 0;
+            }
+        }
     }
     return err_set(err, "%s: peers are reached over https (plain http only on loopback)", url);
 }

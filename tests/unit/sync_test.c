@@ -115,9 +115,35 @@ static void statuses(void)
     json_decref(st);
 }
 
+/* Peers are reached over https; plain http only to a loopback host, read as an address. */
+static void peer_urls(void)
+{
+    static const char *const fine[] = {
+        "https://cert.example.org:8443/api/",
+        "http://127.0.0.1:8443/api/",
+        "http://127.8.9.10/api/",
+        "http://[::1]:8443/api/",
+        "http://localhost:8443/api/",
+    };
+    static const char *const refused[] = {
+        "http://cert.example.org/api/",
+        "http://127.example.net/api/",
+        "http://127.0.0.1@example.net/api/",
+        "http://128.0.0.1:8443/api/",
+        "ftp://127.0.0.1/",
+        "http://[::2]:8443/api/",
+    };
+    struct err err;
+    for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+        CHECK(sync_check_url(fine[i], &err) == 0);
+    }
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        CHECK(sync_check_url(refused[i], &err) != 0 && strstr(err.msg, "https") != NULL);
+    }
+}
+
 const struct unit_test sync_tests[] = {
-    {"backoff", backoff},
-    {"envelopes", envelopes},
-    {"statuses", statuses},
+    {"backoff", backoff},   {"envelopes", envelopes},
+    {"statuses", statuses}, {"peer_urls", peer_urls},
     {NULL, NULL},
 };
