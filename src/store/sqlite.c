@@ -1249,6 +1249,19 @@ int store_meta_get(struct store *s, const char *key, char **value, struct err *e
 
 /* ---- peers ------------------------------------------------------------------------------- */
 
+/* A peer's changeable columns (url, key, pin, signing key, interval, flags), bound from
+ * parameter `first` on, in that order: add and update share them. */
+static void bind_peer_settings(sqlite3_stmt *st, int first, const struct store_peer *p)
+{
+    sqlite3_bind_text(st, first, p->url, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, first + 1, p->key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, first + 2, p->pin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, first + 3, p->signing_key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, first + 4, p->interval);
+    sqlite3_bind_int(st, first + 5, p->require_signatures);
+    sqlite3_bind_int(st, first + 6, p->transitive);
+}
+
 int store_peer_add(struct store *s, const struct store_peer *p, struct err *err)
 {
     sqlite3_stmt *st = NULL;
@@ -1260,13 +1273,7 @@ int store_peer_add(struct store *s, const struct store_peer *p, struct err *err)
     }
     sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, p->org_id);
-    sqlite3_bind_text(st, 3, p->url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, p->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, p->pin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 6, p->signing_key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 7, p->interval);
-    sqlite3_bind_int(st, 8, p->require_signatures);
-    sqlite3_bind_int(st, 9, p->transitive);
+    bind_peer_settings(st, 3, p);
     sqlite3_bind_int64(st, 10, ts_now());
     int rc = sqlite3_step(st);
     release(st);
@@ -1286,13 +1293,7 @@ int store_peer_update(struct store *s, const struct store_peer *p, struct err *e
         return -1;
     }
     sqlite3_bind_int64(st, 1, p->id);
-    sqlite3_bind_text(st, 2, p->url, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, p->key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, p->pin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, p->signing_key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, p->interval);
-    sqlite3_bind_int(st, 7, p->require_signatures);
-    sqlite3_bind_int(st, 8, p->transitive);
+    bind_peer_settings(st, 2, p);
     int rc = step_done(s, st, err, "change peer");
     release(st);
     return rc;
